@@ -1,0 +1,34 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   create .venv if needed, install archgym, run a short DSE study (table + plot)
+#   make test   same install, then the whole test suite
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: demo test install bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/archgym run --env archgym/Systolic-v0 --agent random --budget 200 --seed 0 --out runs/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+bench: $(STAMP)
+	$(BIN)/python experiments/bench/run_all.py
+
+clean:
+	rm -rf $(VENV) runs build *.egg-info

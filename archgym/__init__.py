@@ -1,0 +1,63 @@
+"""archgym: a gym for machine-learning-driven design-space exploration of hardware accelerators.
+
+``import archgym`` registers the envs with gymnasium (``archgym/DRAM-v0``, ``archgym/Systolic-v0``,
+``archgym/SoC-v0``) and stays fast: simulators, pandas, torch, optuna and scikit-learn load only when
+used.  Public API::
+
+    archgym.run(env_or_id, agent, budget, seed, log_dir=None)   # one study → RunResult
+    archgym.make_agent("ga", seed=0, population=16)             # agents by registry name
+    archgym.parallel_env("archgym/DRAM-v0")                     # PettingZoo multi-agent view
+    archgym.datasets.load("runs/")                              # trajectories as a DataFrame
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from archgym.objectives import (
+    Budgets,
+    Constrained,
+    Maximize,
+    Minimize,
+    MultiObjective,
+    Objective,
+    Target,
+    WeightedSum,
+    hypervolume,
+    pareto_mask,
+)
+from archgym.registry import ENVS, make_env, make_simulator, register_builtin
+from archgym.spaces import Categorical, DesignSpace, Integer, InvalidDesignError, Ordinal, Pow2, Real
+
+__version__ = "0.1.0"
+
+register_builtin()
+
+_LAZY = {
+    "run": ("archgym.run", "run"),
+    "RunResult": ("archgym.run", "RunResult"),
+    "make_agent": ("archgym.agents", "make_agent"),
+    "AGENTS": ("archgym.agents", "AGENTS"),
+    "parallel_env": ("archgym.parallel", "parallel_env"),
+    "DesignParallelEnv": ("archgym.parallel", "DesignParallelEnv"),
+    "DesignEnv": ("archgym.envs", "DesignEnv"),
+    "datasets": ("archgym.datasets", None),
+    "proxy": ("archgym.proxy", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'archgym' has no attribute {name!r}") from None
+    mod = importlib.import_module(module)
+    return mod if attr is None else getattr(mod, attr)
+
+
+__all__ = [
+    "Budgets", "Categorical", "Constrained", "DesignSpace", "ENVS", "Integer", "InvalidDesignError",
+    "Maximize", "Minimize", "MultiObjective", "Objective", "Ordinal", "Pow2", "Real", "Target",
+    "WeightedSum", "hypervolume", "make_env", "make_simulator", "pareto_mask", *_LAZY,
+]

@@ -1,0 +1,126 @@
+"""One generic gymnasium environment over any simulator and objective.
+
+ArchGym kept a copy of the env per agent and per simulator.  Here there is one class:
+``DesignEnv(simulator, objective)``.  An action is a whole design (a ``MultiDiscrete`` index vector
+derived from the simulator's design space), the observation is the design's metrics, normalised,
+and the reward is the objective (higher is better).  Each ``step`` is exactly one simulator
+evaluation, which is what the run loop's budget counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from archgym.objectives import Objective
+from archgym.simulators.base import FEASIBLE, REASON, Simulator
+
+OBS_LIMIT = 50.0
+
+
+class DesignEnv(gym.Env):
+    """Design-space exploration as a gymnasium environment.
+
+    Description:
+        Each step proposes one complete design; the simulator evaluates it and the objective scores
+        it.  Episodes last ``max_steps`` proposals (default 16); the observation carries the
+        previous design's metrics, so a policy can refine a design within an episode.  (Gymnasium's
+        checker rejects one-step episodes; ``max_steps=1`` still works for bandit-style RL.)
+
+    Observation:
+        ``Box(-50, 50)`` of ``len(metrics) + 1`` float32 values: ``sign(v)·log1p(|v|/scale)`` for
+        each metric (scale from :class:`~archgym.simulators.base.Metric`; clipped to ±50, i.e.
+        values up to ~1e21·scale), then the feasible flag.  All
+        zeros after ``reset``; zeros for the metrics of an infeasible design.
+
+    Action:
+        ``MultiDiscrete(space.nvec)``: one index per design parameter.
+
+    Reward:
+        ``objective(metrics)``; higher is better.  Infeasible designs get the objective's
+        ``infeasible_reward``.
+
+    Info:
+        ``design`` (decoded dict), ``metrics`` (raw values with units as named), ``feasible``,
+        ``reason``, ``episode_step``.  ``env.unwrapped.evaluations`` counts all evaluations.
+    """
+
+    metadata = {"render_modes": ["ansi"]}
+
+    def __init__(self, simulator: Simulator, objective: Objective, max_steps: int = 16,
+                 render_mode: str | None = None, env_id: str | None = None):
+        if max_steps < 1:
+            raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        objective.check(simulator.metric_names)
+        self.simulator = simulator
+        self.objective = objective
+        self.space = simulator.space
+        self.max_steps = int(max_steps)
+        self.render_mode = render_mode
+        self.env_id = env_id or f"archgym/{simulator.name}"
+        self.action_space = self.space.to_gym()
+        k = len(simulator.metrics) + 1
+        self.observation_space = gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, shape=(k,), dtype=np.float32)
+        self._scales = np.array([m.scale for m in simulator.metrics], dtype=float)
+        self._steps = 0
+        self.evaluations = 0
+        self._last: dict[str, Any] | None = None
+
+    # ---- gymnasium API -----------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self.action_space.seed(None if seed is None else int(self.np_random.integers(2**31)))
+        self._steps = 0
+        self._last = None
+        return np.zeros(self.observation_space.shape, dtype=np.float32), {}
+
+    def step(self, action: Any):
+        idx = self.space.check_indices(np.asarray(action))
+        result = self.simulator.evaluate(idx)
+        self.evaluations += 1
+        self._steps += 1
+        reward = float(self.objective(result)[0])
+        obs = self.observe(result)[0]
+        info = self._info(idx[0], result)
+        self._last = info
+        truncated = self._steps >= self.max_steps
+        return obs, reward, False, truncated, info
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        if self._last is None:
+            return "(no design evaluated yet)"
+        m = ", ".join(f"{k}={v:.4g}" for k, v in self._last["metrics"].items())
+        return f"design={self._last['design']} feasible={self._last['feasible']} {m}"
+
+    # ---- helpers shared with the run loop and the parallel env -------------------------
+    def observe(self, result: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Normalised observation rows for an ``evaluate`` result."""
+        vals = np.stack([np.asarray(result[m.name], dtype=float) for m in self.simulator.metrics], axis=1)
+        feas = np.asarray(result[FEASIBLE], dtype=bool)
+        obs = np.sign(vals) * np.log1p(np.abs(vals) / self._scales)
+        obs[~feas] = 0.0
+        obs = np.clip(np.nan_to_num(obs, nan=0.0, posinf=0.0, neginf=0.0), -OBS_LIMIT, OBS_LIMIT)
+        return np.concatenate([obs, feas[:, None].astype(float)], axis=1).astype(np.float32)
+
+    def _info(self, idx: np.ndarray, result: Mapping[str, np.ndarray]) -> dict[str, Any]:
+        design = self.space.decode(idx)
+        metrics = {m.name: float(result[m.name][0]) for m in self.simulator.metrics}
+        extra = {k: v[0] for k, v in result.items() if k not in metrics and k not in (FEASIBLE, REASON)}
+        info = {"design": design, "metrics": metrics, "feasible": bool(result[FEASIBLE][0]),
+                "reason": str(result[REASON][0]), "episode_step": self._steps}
+        if extra:
+            info["extra"] = {k: (v.item() if hasattr(v, "item") else v) for k, v in extra.items()}
+        return info
+
+    def evaluate(self, designs: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Evaluate a batch outside the episode logic: (metrics, rewards).  Counts evaluations."""
+        result = self.simulator.evaluate(designs)
+        self.evaluations += len(result[FEASIBLE])
+        return result, self.objective(result)

@@ -1,0 +1,1 @@
+"""Workloads and small reference data shipped with archgym (traces, layer tables, task graphs)."""
