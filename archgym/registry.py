@@ -129,7 +129,8 @@ BUILTIN: list[EnvEntry] = [
         simulator="archgym.simulators.systolic:SystolicSimulator",
         objective={"kind": "target", "targets": {"latency_ms": 2.0, "energy_mJ": 20.0, "area_mm2": 10.0},
                    "norm": "l2", "mode": "at_most"},
-        backends={"scalesim": "archgym.simulators.scalesim_backend:ScaleSimSimulator"},
+        # env kwargs: workload= (network name or topology CSV path)
+        backends={"scalesim": "archgym.simulators.systolic.scalesim_backend:ScaleSimSimulator"},
         summary="systolic-array DNN accelerator (SCALE-Sim formulas) on a whole network",
     ),
 ]

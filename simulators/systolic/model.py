@@ -1,0 +1,152 @@
+"""The systolic-array accelerator model behind ``archgym/Systolic-v0``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archgym.simulators.base import Metric, Simulator
+from archgym.simulators.systolic.compute import DATAFLOWS, compute, dataflow_code
+from archgym.simulators.systolic.memory import dram_traffic, stall_cycles
+from archgym.simulators.systolic.tech import Technology
+from archgym.simulators.systolic.topology import Network, load_network
+from archgym.spaces import Categorical, DesignSpace, Pow2
+
+SPACE = DesignSpace((
+    Pow2("rows", 4, 256, doc="PE rows of the array"),
+    Pow2("cols", 4, 256, doc="PE columns of the array"),
+    Categorical("dataflow", choices=DATAFLOWS, doc="output/weight/input stationary"),
+    Pow2("ifmap_sram_kB", 8, 2048, doc="IFMAP scratchpad (double-buffered)"),
+    Pow2("filter_sram_kB", 8, 2048, doc="filter scratchpad (double-buffered)"),
+    Pow2("ofmap_sram_kB", 8, 2048, doc="OFMAP scratchpad (double-buffered)"),
+    Pow2("dram_bw", 1, 64, doc="DRAM bandwidth per operand channel, words (bytes) per cycle"),
+))
+
+METRICS = (
+    Metric("latency_ms", "ms", "min", scale=1.0, doc="total cycles / clock"),
+    Metric("energy_mJ", "mJ", "min", scale=1.0, doc="MAC + SRAM + DRAM + leakage energy"),
+    Metric("power_mW", "mW", "min", scale=100.0, doc="energy / latency"),
+    Metric("area_mm2", "mm2", "min", scale=1.0, doc="PE array + SRAMs"),
+    Metric("cycles", "cycles", "min", scale=1e6, doc="compute + stall cycles over the network"),
+    Metric("compute_cycles", "cycles", "min", scale=1e6, doc="SCALE-Sim CALC-mode cycles (no stalls)"),
+    Metric("stall_cycles", "cycles", "min", scale=1e6, doc="cycles waiting for DRAM"),
+    Metric("utilization", "%", "max", scale=100.0, doc="MACs / (cycles · PEs), stalls included"),
+    Metric("mapping_efficiency", "%", "max", scale=100.0, doc="MAC-weighted SCALE-Sim mapping efficiency"),
+    Metric("dram_MB", "MB", "min", scale=10.0, doc="DRAM traffic (reads + writes)"),
+    Metric("sram_accesses_M", "1e6 accesses", "min", scale=10.0, doc="SRAM reads + writes"),
+)
+
+
+class SystolicSimulator(Simulator):
+    """Systolic-array DNN accelerator running a whole network (SCALE-Sim's equations).
+
+    Description:
+        A ``rows × cols`` array of 8-bit MAC units with three double-buffered scratchpads (IFMAP,
+        filter, OFMAP) fed by DRAM, running every layer of a network one after another.  Compute
+        cycles, utilisations and SRAM access counts follow SCALE-Sim v2 exactly; DRAM traffic and
+        stalls use the first-order model in :mod:`~archgym.simulators.systolic.memory`; energy
+        and area use the cited table in :mod:`~archgym.simulators.systolic.tech`.
+
+    Design space:
+        rows, cols ∈ {4 … 256} (powers of two, non-square allowed); dataflow ∈ {os, ws, is};
+        ifmap/filter/ofmap SRAM ∈ {8 … 2048} kB; dram_bw ∈ {1 … 64} words/cycle.
+        750,141 designs.
+
+    Metrics:
+        latency_ms, energy_mJ, power_mW, area_mm2, cycles, compute_cycles, stall_cycles,
+        utilization (%), mapping_efficiency (%), dram_MB, sram_accesses_M.
+
+    Objective:
+        Default: budgets (``Target`` with ``mode="at_most"``) of 2 ms latency, 20 mJ energy and
+        10 mm² area for ResNet-18; reward 1 when all are met, ``1/(1+‖excess‖₂)`` otherwise.
+
+    Workloads:
+        ``workload=`` one of alexnet, resnet18 (default), resnet50, mobilenet,
+        transformer_block, gpt2, or the path of a SCALE-Sim topology CSV.
+
+    Version history:
+        v0 (model 1): first release.
+    """
+
+    name = "systolic"
+    version = "1"
+
+    def __init__(self, workload: str | Path = "resnet18", tech: Technology | None = None,
+                 network: Network | None = None):
+        """Args:
+            workload: built-in network name or path of a SCALE-Sim topology CSV.
+            tech: energy/area/clock parameters.
+            network: an in-memory :class:`Network` instead of ``workload`` (used by other models,
+                e.g. the SoC's DNN sub-accelerators, to cost their own layers).
+        """
+        self.network: Network = network if network is not None else load_network(workload)
+        self.tech = tech or Technology()
+        if network is not None:
+            self.workload = network.name
+        else:
+            self.workload = self.network.name if not Path(str(workload)).suffix else str(workload)
+        self.space = SPACE
+        self.metrics = METRICS
+        self._layers = self.network.arrays()
+
+    def config(self) -> dict[str, Any]:
+        return {"workload": self.workload, "layers": [vars(layer) for layer in self.network.layers],
+                "tech": self.tech.to_dict()}
+
+    def layer_metrics(self, designs: Any) -> dict[str, np.ndarray]:
+        """Per-(design, layer) results, shape (n, L): compute, traffic and stall arrays."""
+        d = self.space.to_columns(designs)
+        return self._per_layer(d)
+
+    def _per_layer(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        col = lambda a: np.asarray(a, dtype=np.int64)[:, None]  # noqa: E731  (n,1) for broadcasting
+        lay = {k: v[None, :] for k, v in self._layers.items()}
+        df = dataflow_code(d["dataflow"])[:, None]
+        c = compute(lay["P"], lay["Wn"], lay["K"], col(d["rows"]), col(d["cols"]), df)
+        sram = tuple(col(d[k]) * 1024 for k in ("ifmap_sram_kB", "filter_sram_kB", "ofmap_sram_kB"))
+        traffic = dram_traffic(c, lay["ifmap_words"], df, sram)
+        stalls = stall_cycles(c, traffic, col(d["dram_bw"]))
+        return {**c, **traffic, "stall_cycles": stalls}
+
+    def _evaluate(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        per = self._per_layer(d)
+        t = self.tech
+        R = d["rows"].astype(float)
+        C = d["cols"].astype(float)
+        compute_cycles = per["compute_cycles"].sum(axis=1).astype(float)
+        stall = per["stall_cycles"].sum(axis=1)
+        cycles = compute_cycles + stall
+        macs = per["macs"].sum(axis=1).astype(float)
+        latency_s = cycles / (t.clock_MHz * 1e6)
+        sram_kB = {k: d[f"{k}_sram_kB"].astype(float) for k in ("ifmap", "filter", "ofmap")}
+        sram_reads = {
+            "ifmap": per["sram_ifmap_reads"].sum(axis=1),
+            "filter": per["sram_filter_reads"].sum(axis=1),
+            "ofmap": per["sram_ofmap_writes"].sum(axis=1),
+        }
+        # each word read from DRAM is also written into its SRAM; OFMAP words are read back out
+        dram = {"ifmap": per["dram_ifmap_reads"].sum(axis=1), "filter": per["dram_filter_reads"].sum(axis=1),
+                "ofmap": per["dram_ofmap_writes"].sum(axis=1)}
+        sram_accesses = sum(sram_reads[k] + dram[k] for k in sram_reads).astype(float)
+        e_sram = sum((sram_reads[k] + dram[k]) * t.sram_pJ(sram_kB[k]) for k in sram_reads)
+        dram_bytes = sum(dram.values()).astype(float)
+        total_kB = sum(sram_kB.values())
+        leak_mW = R * C * t.pe_leak_mW + total_kB * t.sram_leak_mW_per_kB
+        energy_pJ = macs * t.mac_pJ + e_sram + dram_bytes * t.dram_pJ_per_byte + leak_mW * 1e-3 * latency_s * 1e12
+        area = R * C * t.pe_area_um2 * 1e-6 + total_kB * t.sram_area_mm2_per_kB
+        me = (per["mapping_eff"] * per["macs"]).sum(axis=1) / macs
+        return {
+            "latency_ms": latency_s * 1e3,
+            "energy_mJ": energy_pJ * 1e-9,
+            "power_mW": energy_pJ * 1e-9 / (latency_s * 1e3) * 1e3,
+            "area_mm2": area,
+            "cycles": cycles,
+            "compute_cycles": compute_cycles,
+            "stall_cycles": stall.astype(float),
+            "utilization": 100.0 * macs / (cycles * R * C),
+            "mapping_efficiency": 100.0 * me,
+            "dram_MB": dram_bytes / 1e6,
+            "sram_accesses_M": sram_accesses / 1e6,
+        }

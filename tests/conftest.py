@@ -1,0 +1,31 @@
+"""Shared fixtures.  ``../shared`` (reference data beside the checkout) is optional: tests that
+need it skip with a clear reason when it is absent."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).parent))  # so tests can `import toy`
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ARCHGYM_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"reference data folder {SHARED} is absent (set ARCHGYM_SHARED to point at it)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def dramsys_dir(shared_dir: Path) -> Path:
+    d = shared_dir / "dramsys"
+    if not (d / "calibration.csv").is_file():
+        pytest.skip(f"DRAMSys calibration data not found in {d}")
+    return d
