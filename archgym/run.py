@@ -112,6 +112,9 @@ def _resolve_env(env_or_id: gym.Env | str, env_kwargs: Mapping[str, Any]) -> gym
     if isinstance(env_or_id, str):
         import archgym  # noqa: F401  (registers the envs)
 
+        if env_or_id not in gym.registry:
+            known = sorted(k for k in gym.registry if k.startswith("archgym/"))
+            raise KeyError(f"unknown env {env_or_id!r}; registered archgym envs: {known}")
         return gym.make(env_or_id, **env_kwargs)
     if env_kwargs:
         raise ValueError("env_kwargs only apply when the env is given by id")

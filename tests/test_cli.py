@@ -1,0 +1,51 @@
+"""The command line: envs, agents, run (table + dataset + PNG), clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from archgym.cli import app, parse_value
+
+runner = CliRunner()
+
+
+def test_envs_lists_registered_envs():
+    r = runner.invoke(app, ["envs"])
+    assert r.exit_code == 0, r.output
+    assert "archgym/Systolic-v0" in r.output
+    assert "7.5e+05" in r.output  # 750,141 designs
+
+
+def test_agents_lists_hyperparameters():
+    r = runner.invoke(app, ["agents"])
+    assert r.exit_code == 0, r.output
+    assert "random" in r.output and "unique=True" in r.output
+
+
+def test_run_writes_dataset_and_plot(tmp_path: Path):
+    r = runner.invoke(app, ["run", "--env", "archgym/Systolic-v0", "--agent", "random", "--budget", "12",
+                            "--seed", "1", "--out", str(tmp_path), "--set", "unique=false", "--no-progress",
+                            "--env-arg", "workload=alexnet"])
+    assert r.exit_code == 0, r.output
+    assert "best reward" in r.output and "dataflow" in r.output
+    assert len(list(tmp_path.glob("*.parquet"))) == 1
+    png = list(tmp_path.glob("*.png"))
+    assert len(png) == 1 and png[0].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_run_errors_are_clear(tmp_path: Path):
+    r = runner.invoke(app, ["run", "--agent", "random", "--budget", "2", "--out", str(tmp_path),
+                            "--set", "nope=1", "--no-progress", "--no-plot"])
+    assert r.exit_code == 2 and "no hyperparameter" in r.output
+    r = runner.invoke(app, ["run", "--budget", "2", "--out", str(tmp_path), "--no-progress", "--no-plot",
+                            "--env-arg", "workload=lenet"])
+    assert r.exit_code == 2 and "unknown workload 'lenet'" in r.output
+    r = runner.invoke(app, ["run", "--set", "oops", "--no-progress"])
+    assert r.exit_code != 0 and "key=value" in r.output
+
+
+def test_parse_value():
+    assert parse_value("3") == 3 and parse_value("0.5") == 0.5 and parse_value("true") is True
+    assert parse_value("[1, 2]") == [1, 2] and parse_value("Open") == "Open" and parse_value("null") is None
