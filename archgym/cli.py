@@ -111,6 +111,34 @@ def run(
     del archgym
 
 
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="sweep spec (YAML): budget, seeds, envs, agents with grids")],
+    out: Annotated[Path, typer.Option(help="directory of run files (resumes: existing runs are skipped)")] = Path("runs"),
+    workers: Annotated[int, typer.Option(help="parallel processes (default: all cores)")] = 0,
+    backend: Annotated[str, typer.Option(help="local (process pool) or ray")] = "local",
+    dry_run: Annotated[bool, typer.Option(help="only count runs done and pending")] = False,
+) -> None:
+    """Run a sweep of env × agent × hyperparameters × seeds; resumable and parallel."""
+    _one_thread()
+    from archgym.sweep import SweepSpecError, load_spec, pending, run_sweep
+
+    try:
+        runs = load_spec(spec)
+    except (SweepSpecError, OSError) as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    todo = pending(runs, out)
+    typer.echo(f"{len(runs)} runs in {spec}: {len(runs) - len(todo)} done, {len(todo)} pending")
+    if dry_run or not todo:
+        return
+    results = run_sweep(runs, out, workers=workers or None, backend=backend, progress=True)
+    rows = [(r["env_id"], r["agent"], json.dumps(r["hparams"]), str(r["seed"]), f"{r['best_reward']:.4g}")
+            for r in sorted(results, key=lambda r: (r["env_id"], r["agent"], json.dumps(r["hparams"]), r["seed"]))]
+    _table(["env", "agent", "hyperparameters", "seed", "best reward"], rows)
+    typer.echo(f"datasets in {out}/ (load with archgym.datasets.load)")
+
+
 def _load_config(text: str) -> Any:
     p = Path(text)
     if p.is_file():

@@ -49,3 +49,15 @@ def test_run_errors_are_clear(tmp_path: Path):
 def test_parse_value():
     assert parse_value("3") == 3 and parse_value("0.5") == 0.5 and parse_value("true") is True
     assert parse_value("[1, 2]") == [1, 2] and parse_value("Open") == "Open" and parse_value("null") is None
+
+
+def test_sweep_runs_then_reports_nothing_pending(tmp_path: Path):
+    spec = Path(__file__).resolve().parents[1] / "experiments" / "sweeps" / "smoke.yaml"
+    r = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path), "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert "4 runs" in r.output and "best reward" in r.output
+    assert len(list(tmp_path.glob("*.parquet"))) == 4
+    r = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path), "--dry-run"])
+    assert "4 done, 0 pending" in r.output
+    r = runner.invoke(app, ["sweep", str(tmp_path / "missing.yaml")])
+    assert r.exit_code == 2 and "missing.yaml" in r.output
