@@ -28,7 +28,8 @@ class EnvEntry:
     Attributes:
         name: env name; the gymnasium id is ``archgym/<name>-v0``.
         simulator: entry point ``"module:Class"`` of the default model.
-        objective: default objective, as an ``objective_from_dict`` mapping.
+        objective: default objective, as an ``objective_from_dict`` mapping (a simulator with a
+            ``default_objective()`` method overrides it, e.g. with per-workload budgets).
         backends: backend name → entry point ``"module:Class"``; the class is built as
             ``Class(arg, **sim_kwargs)`` where ``arg`` is the text after ``name:``.
         summary: one line for ``archgym envs``.
@@ -111,7 +112,9 @@ def make_env(name: str, objective: Objective | Mapping[str, Any] | None = None, 
     """
     e = entry(name)
     sim = make_simulator(e.name, backend=backend, **sim_kwargs)
-    obj = as_objective(objective, e.objective)
+    # a model may tailor the default objective to its workload (e.g. the SoC's per-workload budgets)
+    default = sim.default_objective() if hasattr(sim, "default_objective") else e.objective
+    obj = as_objective(objective, default)
     env = DesignEnv(sim, obj, max_steps=max_steps, render_mode=render_mode, env_id=e.id)
     env.__doc__ = load_entry_point(e.simulator).__doc__  # the env's docs live with its model
     return env
@@ -132,5 +135,14 @@ BUILTIN: list[EnvEntry] = [
         # env kwargs: workload= (network name or topology CSV path)
         backends={"scalesim": "archgym.simulators.systolic.scalesim_backend:ScaleSimSimulator"},
         summary="systolic-array DNN accelerator (SCALE-Sim formulas) on a whole network",
+    ),
+    EnvEntry(
+        name="SoC",
+        simulator="archgym.simulators.soc:SoCSimulator",
+        objective={"kind": "target", "targets": {"latency_ms": 4.5, "power_mW": 80.0, "area_mm2": 5.5},
+                   "norm": "l1", "mode": "at_most"},
+        # env kwargs: workload= (audio_decoder, edge_detection, camera_pipeline, multi_dnn or a JSON
+        # task graph), formulation= ("allocation" or "mapping"); budgets are the audio decoder's
+        summary="heterogeneous SoC from templates (cores, IPs, systolic arrays) on a task graph, FARSI-style",
     ),
 ]

@@ -1,0 +1,169 @@
+"""The heterogeneous SoC model behind ``archgym/SoC-v0``."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from archgym.simulators.base import Metric, Simulator
+from archgym.simulators.soc.space import SA_SIZES, build_space, slot_names
+from archgym.simulators.soc.templates import DEFAULT_LIBRARY, DNN_KIND, Library
+from archgym.simulators.soc.workload import TaskGraph, check_kinds, load_workload
+from archgym.simulators.systolic import DATAFLOWS, Layer, Network, SystolicSimulator
+
+METRICS = (
+    Metric("latency_ms", "ms", "min", scale=1.0, doc="makespan of the task graph"),
+    Metric("energy_mJ", "mJ", "min", scale=0.1, doc="tasks + transfers + leakage over the makespan"),
+    Metric("power_mW", "mW", "min", scale=10.0, doc="average power: energy / latency"),
+    Metric("peak_power_mW", "mW", "min", scale=10.0, doc="max over 16 equal windows of energy / window"),
+    Metric("area_mm2", "mm2", "min", scale=1.0, doc="sum of allocated blocks"),
+    Metric("deadlines_missed", "tasks", "min", scale=1.0, doc="tasks finishing after their deadline"),
+    Metric("bus_utilization", "%", "none", scale=100.0, doc="bus busy time / makespan"),
+)
+_REF_BUS_BPS = 16 * 400e6  # bytes/s of a mid-range bus, for the static HEFT priorities only
+
+
+class SoCSimulator(Simulator):
+    """Heterogeneous SoC assembled from templates, running a task-graph workload (FARSI-style).
+
+    Description:
+        An SoC built from block templates — general-purpose cores (ARM A53-class), one fixed-
+        function IP per task kind with an unroll factor, systolic-array DNN sub-accelerators
+        (costed by the systolic model), SRAM and DRAM, and one shared bus — runs a workload given
+        as a DAG of tasks (work in reference-core instructions) and edges (bytes).  Tasks sharing
+        a PE serialise; data crossing PEs moves over the shared bus at min(bus, memory)
+        bandwidth, transfers serialising on the bus in scheduling order (same-PE edges stay in the
+        PE's local buffer and are free); an edge's buffer lives in SRAM if it fits, else in DRAM.
+        Energy = task energy (per-instruction/per-op, DVFS-scaled) + bytes moved × (bus + 2 ×
+        memory access energy) + leakage of the allocated blocks over the makespan.  In the ``allocation`` formulation a HEFT-like list scheduler maps tasks
+        (earliest finish time, in decreasing upward-rank order); in ``mapping`` the design names
+        each task's PE.  Designs that cannot run (no memory, an edge too big for the memories, a
+        task with no PE able to run it) are reported ``feasible=False`` with a reason; their
+        area is still reported, their latency, energy and power metrics are +inf.
+
+    Design space:
+        ``allocation``: n_cores (0…4), core_freq_MHz, ip_<kind>_unroll (0 = none, 1…16) per task
+        kind, sa<j>_size (0 = none, 8…64) and sa<j>_dataflow for DNN workloads, accel_freq_MHz,
+        sram_kB (0 = none), sram_width_B, dram_width_B (0 = none), bus_width_B, bus_freq_MHz.
+        ``mapping``: the same sizes without the 0 options, plus map_<task> ∈ {core0…core3, ip,
+        sa0, sa1} for every task; a block is allocated iff a task is mapped to it.
+
+    Metrics:
+        latency_ms (makespan), energy_mJ, power_mW (average), peak_power_mW (max over 16 equal
+        windows of the makespan), area_mm2, deadlines_missed, bus_utilization (%).
+
+    Objective:
+        Default: budgets (``Target`` with ``mode="at_most"``, l1 norm) on latency_ms, power_mW and
+        area_mm2 — FARSI's formulation; reward 1 when all budgets are met.  The registry's default
+        budgets are the audio decoder's; every workload carries its own in
+        ``SoCSimulator.budgets``, and the env uses the chosen workload's budgets by default.
+
+    Workloads:
+        ``workload=`` audio_decoder (default; 16 tasks, 23 edges), edge_detection,
+        camera_pipeline, multi_dnn (two DNNs; layers on systolic sub-accelerators), or the path
+        of a task-graph JSON file (see :mod:`archgym.simulators.soc.workload`).
+        ``formulation=`` "allocation" (default) or "mapping".
+
+    Version history:
+        v0 (model 1): first release.
+    """
+
+    name = "soc"
+    version = "1"
+
+    def __init__(self, workload: str | Path | TaskGraph | nx.DiGraph = "audio_decoder",
+                 formulation: str = "allocation", library: Library | None = None,
+                 max_cores: int = 4, n_sa: int = 2):
+        """Args:
+            workload: built-in name, path of a task-graph JSON, a :class:`TaskGraph` or a DiGraph.
+            formulation: ``"allocation"`` (built-in list scheduler) or ``"mapping"`` (explicit).
+            library: block templates (default :data:`DEFAULT_LIBRARY`).
+            max_cores: largest number of general-purpose cores.
+            n_sa: number of systolic sub-accelerator slots (DNN workloads only).
+        """
+        self.graph = load_workload(workload)
+        self.library = library or DEFAULT_LIBRARY
+        check_kinds(self.graph, self.library.ips)
+        self.formulation = formulation
+        self.max_cores = int(max_cores)
+        self.n_sa = int(n_sa) if self.graph.has_dnn else 0
+        self.space = build_space(self.graph, formulation, self.max_cores, self.n_sa)
+        self.metrics = METRICS
+        is_path = isinstance(workload, str | Path) and Path(str(workload)).suffix == ".json"
+        self.workload = str(workload) if is_path else self.graph.name
+        self.budgets = dict(self.graph.budgets)
+        self.slots = slot_names(self.graph, self.max_cores, self.n_sa)
+        self._prepare()
+
+    def default_objective(self) -> dict[str, Any]:
+        """This workload's own budgets (the env uses them when no objective is given)."""
+        return {"kind": "target", "targets": dict(self.budgets), "norm": "l1", "mode": "at_most"}
+
+    def config(self) -> dict[str, Any]:
+        return {"workload": self.workload, "graph": self.graph.to_json(), "formulation": self.formulation,
+                "library": self.library.to_dict(), "max_cores": self.max_cores, "n_sa": self.n_sa}
+
+    # ---- construction-time tables ------------------------------------------------------
+    def _prepare(self) -> None:
+        g, lib = self.graph, self.library
+        T = len(g.tasks)
+        self._work = np.array([t.work for t in g.tasks])
+        self._maxu = np.array([t.max_unroll for t in g.tasks], dtype=float)
+        self._kind = [t.kind for t in g.tasks]
+        self._bytes = np.array([b for _, _, b in g.edges])
+        self._deadline = np.array([t.deadline_ms if t.deadline_ms is not None else np.inf for t in g.tasks])
+        self._preds: list[list[tuple[int, int]]] = [[] for _ in range(T)]
+        for e, (s, d, _) in enumerate(g.edges):
+            self._preds[d].append((s, e))
+        # static HEFT priorities: upward rank on reference-core times; ties keep topological order
+        core_t = self._work / (lib.core.ipc * lib.core.nominal_MHz * 1e6)
+        pos = {t.name: i for i, t in enumerate(g.tasks)}
+        topo = list(nx.lexicographical_topological_sort(g.to_networkx(), key=pos.__getitem__))
+        rank = np.zeros(T)
+        succ: list[list[tuple[int, float]]] = [[] for _ in range(T)]
+        for s, d, b in g.edges:
+            succ[s].append((d, b))
+        for name in reversed(topo):
+            i = pos[name]
+            rank[i] = core_t[i] + max((b / _REF_BUS_BPS + rank[d] for d, b in succ[i]), default=0.0)
+        topo_pos = {pos[n]: k for k, n in enumerate(topo)}
+        self._order = sorted(range(T), key=lambda i: (-rank[i], topo_pos[i]))
+        self._dnn = np.array([k == DNN_KIND for k in self._kind])
+        self._kinds = g.kinds
+        self._task_kind = np.array([self._kinds.index(k) if k != DNN_KIND else -1 for k in self._kind], np.int64)
+        self._kind_onehot = self._task_kind[:, None] == np.arange(len(self._kinds))[None, :]
+        ips = [lib.ips[k] for k in self._kinds]
+        self._ip_arrays = {f: np.array([getattr(t, f) for t in ips], dtype=float) for f in
+                           ("ops_per_cycle", "pJ_per_op", "lane_area_mm2", "base_area_mm2", "lane_leak_mW")}
+        self._sa_tables()
+
+    def _sa_tables(self) -> None:
+        """Cycles and energy (pJ) of every DNN task on every (size, dataflow) systolic config."""
+        configs = list(itertools.product(SA_SIZES, DATAFLOWS))
+        T = len(self.graph.tasks)
+        self._sa_cycles = np.full((len(configs), T), np.inf)
+        self._sa_pJ = np.zeros((len(configs), T))
+        idx = np.flatnonzero(self._dnn)
+        if idx.size == 0:
+            return
+        sa = self.library.systolic
+        layers = tuple(Layer(self.graph.tasks[i].name, *self.graph.tasks[i].layer) for i in idx)  # type: ignore[misc]
+        sim = SystolicSimulator(network=Network(self.graph.name, layers), tech=sa.tech)
+        designs = [{"rows": r, "cols": r, "dataflow": df, "ifmap_sram_kB": sa.sram_kB, "filter_sram_kB": sa.sram_kB,
+                    "ofmap_sram_kB": sa.sram_kB, "dram_bw": sa.dram_bw} for r, df in configs]
+        per = sim.layer_metrics(designs)
+        self._sa_cycles[:, idx] = (per["compute_cycles"] + per["stall_cycles"]).astype(float)
+        sram = sum(per[k] for k in ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes",
+                                     "dram_filter_reads"))
+        t = sa.tech
+        self._sa_pJ[:, idx] = (per["macs"] * t.mac_pJ + sram * float(t.sram_pJ(sa.sram_kB))
+                               + per["dram_filter_reads"] * t.dram_pJ_per_byte)
+
+    # ---- evaluation ----------------------------------------------------------------------
+    def _evaluate(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from archgym.simulators.soc.evaluate import evaluate_batch
+
+        return evaluate_batch(self, d)
