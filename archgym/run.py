@@ -185,7 +185,7 @@ def _ask_tell(agent: Agent, env: BudgetedEnv, budget: int, bar: Any) -> None:
         if need_reset:
             env.reset()
         design = agent.ask()
-        action = space.encode(space.validate(design))
+        action = space.encode(design)  # validates: agents cannot step outside the space
         _, reward, terminated, truncated, info = env.step(action)
         agent.tell(info["design"], reward, {**info["metrics"], "feasible": info["feasible"]})
         need_reset = terminated or truncated

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,10 @@ class Parameter:
 
     def allowed(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def contains(self, value: Any) -> bool:
+        """Whether one value belongs to the parameter."""
+        raise NotImplementedError  # pragma: no cover
 
     def check(self, values: np.ndarray) -> np.ndarray:
         """Boolean mask of values that belong to the parameter."""
@@ -96,7 +101,7 @@ class Categorical(Parameter):
     def n(self) -> int:
         return len(self.choices)
 
-    @property
+    @cached_property
     def dtype(self) -> str:
         first = self.choices[0]
         if isinstance(first, bool):
@@ -113,20 +118,27 @@ class Categorical(Parameter):
         out = arr[np.asarray(index, dtype=np.int64)]
         return out.astype(str) if self.dtype == "str" else out.astype(self.dtype)
 
-    def _lookup(self) -> dict[Any, int]:
+    @cached_property
+    def _lut(self) -> dict[Any, int]:
         return {c: i for i, c in enumerate(self.choices)}
 
+    def contains(self, value: Any) -> bool:
+        return _safe_in(value, self._lut, self.dtype)
+
     def check(self, values: np.ndarray) -> np.ndarray:
-        lut = self._lookup()
-        return np.fromiter(
-            (_safe_in(v, lut, self.dtype) for v in np.asarray(values, dtype=object).ravel()),
-            bool,
-            count=np.size(values),
-        )
+        arr = np.asarray(values)
+        if self.dtype == "str" and arr.dtype.kind == "U":
+            return np.isin(arr.ravel(), np.array(self.choices, dtype=str))
+        return np.fromiter(map(self.contains, arr.ravel().tolist()), bool, count=arr.size)
 
     def index_of(self, values: np.ndarray) -> np.ndarray:
-        lut = self._lookup()
-        return np.array([lut[_coerce(v, self.dtype)] for v in np.asarray(values, dtype=object).ravel()], np.int64)
+        arr = np.asarray(values)
+        if self.dtype == "str" and arr.dtype.kind == "U":
+            order = np.array(self.choices, dtype=str)
+            sorter = np.argsort(order)
+            return sorter[np.searchsorted(order, arr.ravel(), sorter=sorter)].astype(np.int64)
+        lut = self._lut
+        return np.array([lut[_coerce(v, self.dtype)] for v in arr.ravel().tolist()], np.int64)
 
     def allowed(self) -> str:
         return "one of " + ", ".join(repr(c) for c in self.choices)
@@ -192,24 +204,32 @@ class Ordinal(Parameter):
     def n(self) -> int:
         return len(self.values)
 
-    @property
+    @cached_property
     def dtype(self) -> str:
         return "int" if all(isinstance(v, int) for v in self.values) else "float"
 
     def _arr(self) -> np.ndarray:
+        return self._values_array
+
+    @cached_property
+    def _values_array(self) -> np.ndarray:
         return np.asarray(self.values, dtype=np.int64 if self.dtype == "int" else float)
 
     def value_at(self, index: np.ndarray) -> np.ndarray:
         return self._arr()[np.asarray(index, dtype=np.int64)]
 
+    @cached_property
+    def _set(self) -> frozenset[float]:
+        return frozenset(float(v) for v in self.values)
+
+    def contains(self, value: Any) -> bool:
+        return _is_number(value) and float(value) in self._set
+
     def check(self, values: np.ndarray) -> np.ndarray:
-        vals = np.asarray(values, dtype=object).ravel()
-        ok = np.array([_is_number(v) for v in vals], dtype=bool)
-        out = np.zeros(vals.shape, bool)
-        if ok.any():
-            num = vals[ok].astype(float)
-            out[ok] = np.isin(num, self._arr().astype(float))
-        return out
+        arr = np.asarray(values)
+        if arr.dtype.kind in "iuf":
+            return np.isin(arr.ravel().astype(float), self._arr().astype(float))
+        return np.fromiter(map(self.contains, arr.ravel().tolist()), bool, count=arr.size)
 
     def index_of(self, values: np.ndarray) -> np.ndarray:
         return np.searchsorted(self._arr().astype(float), np.asarray(values, dtype=float).ravel()).astype(np.int64)
@@ -267,18 +287,20 @@ class Integer(Parameter):
     def value_at(self, index: np.ndarray) -> np.ndarray:
         return self.low + self.step * np.asarray(index, dtype=np.int64)
 
+    def contains(self, value: Any) -> bool:
+        v = _plain(value)
+        if isinstance(v, bool):
+            return False
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return isinstance(v, int) and self.low <= v <= self.high and (v - self.low) % self.step == 0
+
     def check(self, values: np.ndarray) -> np.ndarray:
-        vals = np.asarray(values, dtype=object).ravel()
-        out = np.zeros(vals.shape, bool)
-        for i, v in enumerate(vals):
-            v = _plain(v)
-            if isinstance(v, bool):
-                continue
-            if isinstance(v, float) and v.is_integer():
-                v = int(v)
-            if isinstance(v, int):
-                out[i] = self.low <= v <= self.high and (v - self.low) % self.step == 0
-        return out
+        arr = np.asarray(values)
+        if arr.dtype.kind in "iu":
+            v = arr.ravel().astype(np.int64)
+            return (v >= self.low) & (v <= self.high) & ((v - self.low) % self.step == 0)
+        return np.fromiter(map(self.contains, arr.ravel().tolist()), bool, count=arr.size)
 
     def index_of(self, values: np.ndarray) -> np.ndarray:
         return ((np.asarray(values, dtype=np.int64).ravel() - self.low) // self.step).astype(np.int64)
@@ -336,9 +358,15 @@ class Real(Parameter):
     def value_at(self, index: np.ndarray) -> np.ndarray:
         return self.grid()[np.asarray(index, dtype=np.int64)]
 
+    def contains(self, value: Any) -> bool:
+        return _is_number(value) and self.low <= float(value) <= self.high
+
     def check(self, values: np.ndarray) -> np.ndarray:
-        vals = np.asarray(values, dtype=object).ravel()
-        return np.array([_is_number(v) and self.low <= float(v) <= self.high for v in vals], dtype=bool)
+        arr = np.asarray(values)
+        if arr.dtype.kind in "iuf":
+            v = arr.ravel().astype(float)
+            return np.isfinite(v) & (v >= self.low) & (v <= self.high)
+        return np.fromiter(map(self.contains, arr.ravel().tolist()), bool, count=arr.size)
 
     def index_of(self, values: np.ndarray) -> np.ndarray:
         v = np.asarray(values, dtype=float).ravel()
@@ -395,13 +423,21 @@ class DesignSpace:
             raise ValueError("a design space needs at least one parameter")
 
     # ---- basic facts -------------------------------------------------------------------
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
+
+    @cached_property
+    def _name_set(self) -> frozenset[str]:
+        return frozenset(self.names)
 
     @property
     def nvec(self) -> np.ndarray:
         """Cardinality of each parameter's index view."""
+        return self._nvec.copy()
+
+    @cached_property
+    def _nvec(self) -> np.ndarray:
         return np.array([p.n for p in self.params], dtype=np.int64)
 
     @property
@@ -426,7 +462,7 @@ class DesignSpace:
         """Check one design; return it with Python scalars.  Raises :class:`InvalidDesignError`."""
         if not isinstance(design, Mapping):
             raise InvalidDesignError(f"a design must be a mapping of parameter names to values, got {type(design).__name__}")
-        unknown = [k for k in design if k not in self.names]
+        unknown = [k for k in design if k not in self._name_set]
         if unknown:
             raise InvalidDesignError(f"unknown parameter(s) {unknown}; the space has {list(self.names)}")
         missing = [n for n in self.names if n not in design]
@@ -435,7 +471,7 @@ class DesignSpace:
         out: dict[str, Value] = {}
         for p in self.params:
             v = _plain(design[p.name])
-            if not p.check(np.array([v], dtype=object))[0]:
+            if not p.contains(v):
                 raise InvalidDesignError(f"parameter {p.name!r} = {v!r} is not allowed: expected {p.allowed()}")
             if p.dtype == "int" and isinstance(v, float):
                 v = int(v)
@@ -446,7 +482,7 @@ class DesignSpace:
         """Normalise a batch (dicts, DataFrame, column mapping, index array) to validated columns."""
         if isinstance(designs, np.ndarray) and designs.dtype.kind in "iu":
             return self.decode_columns(designs)
-        if isinstance(designs, Mapping) and designs and not all(k in self.names for k in designs):
+        if isinstance(designs, Mapping) and designs and not all(k in self._name_set for k in designs):
             raise InvalidDesignError(f"unknown parameter(s) {[k for k in designs if k not in self.names]}; "
                                      f"the space has {list(self.names)}")
         if isinstance(designs, Mapping) and designs and all(np.ndim(v) == 1 for v in designs.values()):
@@ -494,7 +530,7 @@ class DesignSpace:
             if not np.all(np.equal(np.mod(idx, 1), 0)):
                 raise InvalidDesignError("index array must hold integers")
             idx = idx.astype(np.int64)
-        bad = (idx < 0) | (idx >= self.nvec[None, :])
+        bad = (idx < 0) | (idx >= self._nvec[None, :])
         if bad.any():
             r, c = map(int, np.argwhere(bad)[0])
             p = self.params[c]
