@@ -195,10 +195,8 @@ def _table(header: list[str], rows: list[tuple[str, ...]]) -> None:
 
 
 def _add_groups() -> None:
-    try:
-        from archgym.cli_data import dataset_app, proxy_app
-    except ImportError:  # the data/proxy commands are optional while they are being built
-        return
+    from archgym.cli_data import dataset_app, proxy_app
+
     app.add_typer(dataset_app, name="dataset")
     app.add_typer(proxy_app, name="proxy")
 

@@ -104,6 +104,11 @@ class Simulator(ABC):
         result[FEASIBLE] = feasible
         reason = out.get(REASON)
         result[REASON] = np.full(n, "", dtype=object) if reason is None else np.asarray(reason, dtype=object)
+        for key, value in out.items():  # extra per-design diagnostics (e.g. a proxy's uncertainty) pass through
+            if key not in result:
+                arr = np.asarray(value).reshape(-1)
+                if arr.shape == (n,):
+                    result[key] = arr
         return result
 
     @property
