@@ -37,7 +37,7 @@ def dataflow_code(names: np.ndarray) -> np.ndarray:
     for i, n in enumerate(DATAFLOWS):
         codes[arr == n] = i
     if (codes < 0).any():
-        bad = arr[codes < 0].ravel()[0]
+        bad = str(arr[codes < 0].ravel()[0])
         raise ValueError(f"unknown dataflow {bad!r}; allowed: {', '.join(DATAFLOWS)}")
     return codes
 

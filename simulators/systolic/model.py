@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from archgym.simulators.base import Metric, Simulator
 from archgym.simulators.systolic.compute import DATAFLOWS, compute, dataflow_code
 from archgym.simulators.systolic.memory import dram_traffic, stall_cycles
 from archgym.simulators.systolic.tech import Technology
 from archgym.simulators.systolic.topology import Network, load_network
+
 from archgym.spaces import Categorical, DesignSpace, Pow2
 
 SPACE = DesignSpace((
@@ -46,7 +46,7 @@ class SystolicSimulator(Simulator):
         A ``rows × cols`` array of 8-bit MAC units with three double-buffered scratchpads (IFMAP,
         filter, OFMAP) fed by DRAM, running every layer of a network one after another.  Compute
         cycles, utilisations and SRAM access counts follow SCALE-Sim v2 exactly; DRAM traffic and
-        stalls use the first-order model in :mod:`~archgym.simulators.systolic.memory`; energy
+        stalls use the calibrated closed-form model in :mod:`~archgym.simulators.systolic.memory`; energy
         and area use the cited table in :mod:`~archgym.simulators.systolic.tech`.
 
     Design space:
@@ -68,10 +68,12 @@ class SystolicSimulator(Simulator):
 
     Version history:
         v0 (model 1): first release.
+        v0 (model 2): DRAM traffic and stalls calibrated against SCALE-Sim 3.0 USER-mode runs
+        (circular-window re-reads, free first fill, slowest-channel stalls; see memory.py).
     """
 
     name = "systolic"
-    version = "1"
+    version = "2"
 
     def __init__(self, workload: str | Path = "resnet18", tech: Technology | None = None,
                  network: Network | None = None):
@@ -107,7 +109,7 @@ class SystolicSimulator(Simulator):
         c = compute(lay["P"], lay["Wn"], lay["K"], col(d["rows"]), col(d["cols"]), df)
         sram = tuple(col(d[k]) * 1024 for k in ("ifmap_sram_kB", "filter_sram_kB", "ofmap_sram_kB"))
         traffic = dram_traffic(c, lay["ifmap_words"], df, sram)
-        stalls = stall_cycles(c, traffic, col(d["dram_bw"]))
+        stalls = stall_cycles(c, traffic, col(d["dram_bw"]), sram)
         return {**c, **traffic, "stall_cycles": stalls}
 
     def _evaluate(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

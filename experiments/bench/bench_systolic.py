@@ -1,0 +1,125 @@
+"""Benchmark: the closed-form systolic model vs the real SCALE-Sim, and batch throughput.
+
+Two measurements, printed as markdown tables:
+
+1. Side by side on the same small layers and designs: SCALE-Sim 3.0 wall time and child CPU
+   time per (layer, design) — one subprocess per run, interpreter start-up included and also
+   reported separately — against the model's time per (layer, design), both for a single call
+   (latency) and inside a batch.
+2. Batch throughput of ``SystolicSimulator.evaluate`` over ResNet-18 (21 layers) in designs/s
+   and (layer, design) evaluations/s.
+
+SCALE-Sim runs only when ``ARCHGYM_SCALESIM_PYTHON`` names an interpreter with scalesim and
+numpy<2; otherwise only the model's numbers are printed, and the script says so.
+
+Usage::
+
+    python experiments/bench/bench_systolic.py [--designs 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import time
+
+import numpy as np
+from archgym.simulators.systolic import SystolicSimulator, parse_topology
+from archgym.simulators.systolic.scalesim_backend import ENV_VAR, measure_topology
+
+LAYERS = {
+    "GEMM 128×64×256": "Layer, M, N, K,\ng, 128, 64, 256,\n",
+    "GEMM 64×256×512": "Layer, M, N, K,\ng, 64, 256, 512,\n",
+    "Conv 30²×3²×32→64": ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
+                          "Num Filter, Strides,\nc, 30, 30, 3, 3, 32, 64, 1,\n"),
+}
+DESIGNS = [
+    {"rows": 32, "cols": 32, "dataflow": "ws", "ifmap_sram_kB": 64, "filter_sram_kB": 64, "ofmap_sram_kB": 64,
+     "dram_bw": 8},
+    {"rows": 16, "cols": 16, "dataflow": "os", "ifmap_sram_kB": 16, "filter_sram_kB": 16, "ofmap_sram_kB": 16,
+     "dram_bw": 2},
+]
+
+
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def time_scalesim(python: str, topo: str, design: dict) -> tuple[float, float]:
+    """(wall s, CPU s) of one SCALE-Sim run of one layer, interpreter start-up included."""
+    c0, t0 = _child_cpu(), time.perf_counter()
+    measure_topology(python, topo, design)
+    return time.perf_counter() - t0, _child_cpu() - c0
+
+
+def startup_s(python: str) -> float:
+    """Wall time of starting the interpreter and importing scalesim (paid once per run)."""
+    t0 = time.perf_counter()
+    subprocess.run([python, "-c", "import scalesim.scale_sim"], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def time_model(topo: str, design: dict, repeat: int) -> tuple[float, float]:
+    """(single-call s, per-pair s in a 10,000-design batch) of the model on one layer."""
+    sim = SystolicSimulator(network=parse_topology(topo, "layer"))
+    sim.layer_metrics([design])
+    single = min(_timeit(lambda: sim.layer_metrics([design]), 200) for _ in range(repeat))
+    batch = [design] * 10_000
+    cols = sim.space.to_columns(batch)
+    per_pair = min(_timeit(lambda: sim.layer_metrics(cols), 1) for _ in range(repeat)) / len(batch)
+    return single, per_pair
+
+
+def _timeit(fn, n: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def throughput(n: int, repeat: int) -> tuple[float, float, int]:
+    """(designs/s, (layer, design)/s, layers) of evaluate() over ResNet-18 on n random designs."""
+    sim = SystolicSimulator("resnet18")
+    idx = sim.space.sample_indices(np.random.default_rng(0), n)
+    sim.evaluate(idx[:100])
+    best = min(_timeit(lambda: sim.evaluate(idx), 1) for _ in range(repeat))
+    L = len(sim.network.layers)
+    return n / best, n * L / best, L
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--designs", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    python = os.environ.get(ENV_VAR)
+    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}\n")
+    if python:
+        print(f"SCALE-Sim interpreter start-up + import: {startup_s(python):.2f} s per run (included below)\n")
+    else:
+        print(f"{ENV_VAR} is not set: SCALE-Sim columns are omitted, only the model was timed.\n")
+    print("| layer | design | SCALE-Sim wall s | SCALE-Sim CPU s | model µs (one call) | "
+          "model µs per (layer, design) in batch | speed-up (batch) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, topo in LAYERS.items():
+        for d in DESIGNS:
+            single, pair = time_model(topo, d, args.repeat)
+            tag = f"{d['rows']}×{d['cols']} {d['dataflow']} {d['ifmap_sram_kB']} kB bw {d['dram_bw']}"
+            if python:
+                wall, cpu = time_scalesim(python, topo, d)
+                print(f"| {name} | {tag} | {wall:.2f} | {cpu:.2f} | {single * 1e6:.0f} | {pair * 1e6:.3f} | "
+                      f"{wall / pair:,.0f}× |")
+            else:
+                print(f"| {name} | {tag} | – | – | {single * 1e6:.0f} | {pair * 1e6:.3f} | – |")
+    dps, pps, L = throughput(args.designs, args.repeat)
+    print(f"\nBatch throughput, ResNet-18 ({L} layers), {args.designs:,} random designs: "
+          f"{dps:,.0f} designs/s = {pps:,.0f} (layer, design) evaluations/s")
+
+
+if __name__ == "__main__":
+    main()
