@@ -137,6 +137,14 @@ BUILTIN: list[EnvEntry] = [
         summary="systolic-array DNN accelerator (SCALE-Sim formulas) on a whole network",
     ),
     EnvEntry(
+        name="DRAM",
+        simulator="archgym.simulators.dram:DRAMSimulator",
+        objective={"kind": "target", "targets": {"power_mW": 1000.0, "time_ns": 100000.0}, "norm": "l2"},
+        # env kwargs: trace= (stream|random|cloud-1|cloud-2 or .stl path), memspec= (name or JSON path)
+        backends={"dramsys": "archgym.simulators.dram.dramsys_backend:DRAMSysSimulator"},
+        summary="DDR3 memory controller (DRAMSys semantics, DRAMPower energy) serving a request trace",
+    ),
+    EnvEntry(
         name="SoC",
         simulator="archgym.simulators.soc:SoCSimulator",
         objective={"kind": "target", "targets": {"latency_ms": 4.5, "power_mW": 80.0, "area_mm2": 5.5},

@@ -1,0 +1,59 @@
+"""CPU time of the DRAM model per (design, 10,000-request trace), next to DRAMSys.
+
+Measures, per ArchGym trace: (1) the one-time per-trace pass that times all 576 timing classes
+(every other knob is closed form), and (2) a batch of 1,000 random designs afterwards.  DRAMSys's
+CPU time comes from ``calibration.csv`` (``cpu_s``, 1,080 real runs on a similar 2-core machine), or
+is measured side by side when ``ARCHGYM_DRAMSYS`` points at a DRAMSys binary.
+
+Usage: ``python experiments/bench/bench_dram.py [path/to/shared/dramsys]``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from archgym.simulators.dram import SPACE, DRAMSimulator
+from archgym.simulators.dram.model import N_CLASSES
+
+TRACES = ("stream", "random", "cloud-1", "cloud-2")
+
+
+def main() -> None:
+    shared = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[3] / "shared" / "dramsys"
+    cal = pd.read_csv(shared / "calibration.csv") if (shared / "calibration.csv").is_file() else None
+    designs = SPACE.sample(np.random.default_rng(0), 1000)
+    rows = []
+    for tr in TRACES:
+        trace = shared / f"{tr}.stl" if (shared / f"{tr}.stl").is_file() else tr
+        sim = DRAMSimulator(trace=trace)
+        t0 = time.process_time()
+        sim.evaluate(designs[:1])           # builds the per-trace table of all timing classes
+        build = time.process_time() - t0
+        t0 = time.process_time()
+        sim.evaluate(designs)
+        batch = (time.process_time() - t0) / len(designs)
+        ref = float(cal[cal.trace == f"{tr}.stl"].cpu_s.median()) if cal is not None else float("nan")
+        rows.append({"trace": tr, "table_build_s": build, "per_class_ms": 1e3 * build / N_CLASSES,
+                     "per_design_warm_us": 1e6 * batch, "dramsys_cpu_s_median": ref,
+                     "ratio_first_1000": ref / ((build + batch * 1000) / 1000),
+                     "ratio_warm": ref / batch})
+    df = pd.DataFrame(rows)
+    print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if os.environ.get("ARCHGYM_DRAMSYS"):
+        from archgym.simulators.dram.dramsys_backend import DRAMSysSimulator
+
+        real = DRAMSysSimulator(trace=shared / "stream.stl" if (shared / "stream.stl").is_file() else "stream")
+        t0 = time.perf_counter()
+        real.evaluate(designs[:5])
+        print(f"DRAMSys side by side: {(time.perf_counter() - t0) / 5:.3f} s wall per design (stream)")
+    else:
+        print("DRAMSys binary not set (ARCHGYM_DRAMSYS); DRAMSys figures are calibration.csv cpu_s medians.")
+
+
+if __name__ == "__main__":
+    main()
