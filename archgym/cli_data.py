@@ -128,7 +128,7 @@ def import_(csv: Annotated[Path, typer.Argument(help="CSV with a header, one row
 def train(paths: Paths,
           out: Annotated[Path, typer.Option(help="where to save the proxy (one file)")],
           env: Annotated[str | None, typer.Option(help="env the proxy stands in for (space, metric units)")] = None,
-          estimator: Annotated[str, typer.Option(help="rf, extra, hgb, gp, knn, mlp or linear")] = "rf",
+          estimator: Annotated[str, typer.Option(help="tree, rf, extra, hgb, gp, knn, mlp or linear")] = "rf",
           metric: Annotated[list[str] | None, typer.Option(help="metrics to model (default: all)")] = None,
           workload: Annotated[str | None, typer.Option(help="pick one workload of a mixed dataset")] = None,
           test_size: Annotated[float, typer.Option(help="held-out fraction of designs")] = 0.2,

@@ -244,3 +244,19 @@ def test_import_archgym_does_not_load_sklearn():
     code = ("import sys, archgym, archgym.datasets, archgym.cli; "
             "bad = [m for m in sys.modules if m.startswith(('sklearn', 'scipy'))]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_split_designs_is_fit_proxys_split_and_selection_sees_only_training():
+    from archgym.proxy import select_estimator, split_designs
+
+    sim = Smooth()
+    df = frame_of(sim, sim.space.sample(np.random.default_rng(2), 300))
+    train, test = split_designs(df, reference=sim, seed=3)
+    _, rep = fit_proxy(df, reference=sim, estimator="linear", seed=3, timing_batch=50)
+    assert (len(train), len(test)) == (rep.n_train, rep.n_test)
+    cols = datasets.design_columns(df)
+    keys = [set(map(tuple, f[cols].astype(str).to_numpy())) for f in (train, test)]
+    assert not keys[0] & keys[1]
+    best, table = select_estimator(train, ["linear", "gp"], metrics=["f"], reference=sim)
+    assert best == "gp" and list(table["estimator"]) == ["linear", "gp"]
+    assert table.loc[1, "worst"] < 0.1 < 1.0 < table.loc[0, "worst"]

@@ -1,11 +1,13 @@
 """Proxy error vs training-set size and vs the agent that collected the data (ArchGym's diversity question).
 
-    python experiments/proxy/diversity.py --env archgym/DRAM-v0 --data runs/proxy/DRAM --png runs/proxy/diversity.png
+    python experiments/proxy/diversity.py --env archgym/DRAM-v0 --data runs/proxy/DRAM-stream
+        --png experiments/proxy/figures/diversity_dram.png
 
-Test set: held-out designs drawn uniformly at random from the space and evaluated on the simulator
-(so no collecting agent is favoured).  Training sets: the logged designs of one agent, or of all
-agents pooled, truncated to each size.  Estimator: 30 extremely randomised trees, one multi-output
-model (fast); the numbers are relative RMSE % per metric on the uniform test set.
+Test set: 2,000 designs drawn uniformly at random from the space (seed 12345), none of them logged by
+any agent, evaluated on the simulator, so no collecting agent is favoured.  Training sets: the unique logged designs of one
+agent, or of all agents pooled (shuffled), truncated to each size.  Estimator: ``--estimator``
+(default ``tree``, the headline proxy's), one model per metric, all training designs used
+(``test_size=0``); the numbers are relative RMSE % per metric on the uniform test set.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--env", default="archgym/DRAM-v0")
-    ap.add_argument("--data", type=Path, default=Path("runs/proxy/DRAM"))
+    ap.add_argument("--data", type=Path, default=Path("runs/proxy/DRAM-stream"))
+    ap.add_argument("--estimator", default="tree")
     ap.add_argument("--metrics", default="time_ns,energy_pJ,power_mW")
-    ap.add_argument("--sizes", default="100,300,1000,2500")
-    ap.add_argument("--png", type=Path, default=Path("runs/proxy/diversity.png"))
+    ap.add_argument("--sizes", default="100,300,1000,2000,4000,8000")
+    ap.add_argument("--png", type=Path, default=Path("experiments/proxy/figures/diversity_dram.png"))
     a = ap.parse_args()
 
     import matplotlib
@@ -31,7 +34,6 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-    from sklearn.ensemble import ExtraTreesRegressor
 
     import archgym  # noqa: F401
     from archgym import datasets
@@ -41,12 +43,15 @@ def main() -> None:
     df, meta = datasets.load_with_metadata(a.data)
     kwargs = {"trace": meta["workload"]} if entry(a.env).name == "DRAM" else {"workload": meta["workload"]}
     sim = make_simulator(entry(a.env).name, **kwargs)
-    test_designs = sim.space.sample(np.random.default_rng(12345), 2000)
+    cols = [datasets.DESIGN_PREFIX + k for k in sim.space.names]
+    logged = set(map(tuple, df[cols].astype(str).to_numpy()))  # never score a design any agent logged
+    test_designs = [d for d in sim.space.sample(np.random.default_rng(12345), 3000)
+                    if tuple(str(d[k]) for k in sim.space.names) not in logged][:2000]
     res = sim.evaluate(test_designs)
     import pandas as pd
 
     test = pd.DataFrame({**{datasets.DESIGN_PREFIX + k: [d[k] for d in test_designs] for k in sim.space.names},
-                         **{datasets.METRIC_PREFIX + m: res[m] for m in sim.metric_names},
+                         **{datasets.METRIC_PREFIX + m: res[m] for m in a.metrics.split(",")},
                          "feasible": res["feasible"], "workload": sim.workload})
     metrics = a.metrics.split(",")
     sizes = [int(s) for s in a.sizes.split(",")]
@@ -56,11 +61,8 @@ def main() -> None:
     curves: dict[str, list[tuple[int, float]]] = {}
     for name, g in groups.items():
         g = datasets.dedupe(g)
-        for n in sizes:
-            if n > len(g):
-                continue
-            est = ExtraTreesRegressor(n_estimators=30, max_features=1.0, n_jobs=1, random_state=0)
-            proxy, _ = fit_proxy(g.iloc[:n], reference=sim, estimator=est, multi_output=True, test_size=0,
+        for n in sorted({min(n, len(g)) for n in sizes}):
+            proxy, _ = fit_proxy(g.iloc[:n], reference=sim, metrics=metrics, estimator=a.estimator, test_size=0,
                                  timing_batch=10)
             table = evaluate_proxy(proxy, test)
             vals = [float(table.loc[m, "rel_rmse_pct"]) for m in metrics]

@@ -1,0 +1,212 @@
+"""The proxy model behind the Simulator protocol, and its file format.
+
+:class:`ProxySimulator` is what :func:`archgym.proxy.fit_proxy` returns and what
+``backend="proxy:PATH"`` loads.  It is kept apart from the fitting code so that loading a saved
+proxy (e.g. inside an env worker) needs only this module.  A saved proxy carries its design space
+and metric definitions, and refuses to stand in for a simulator with a different space or metric set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archgym import datasets
+from archgym.proxy_models import native_std
+from archgym.simulators.base import Metric, Simulator
+from archgym.spaces import DesignSpace
+
+FORMAT_VERSION = 1
+#: key of the single model that predicts all metrics at once (``fit_proxy(..., multi_output=True)``)
+JOINT = "*"
+
+
+class ProxyError(ValueError):
+    """A proxy cannot be trained, loaded, or used for the requested simulator (the message says why)."""
+
+
+class ProxySimulator(Simulator):
+    """A fitted regressor per metric behind the Simulator protocol.
+
+    Attributes:
+        source: ``describe()``-style facts of the simulator that produced the training data.
+        data_hash: hash of the training rows (part of :attr:`version`).
+        estimator: name or class of the regressor.
+        report: held-out accuracy from :func:`fit_proxy` (per metric) and prediction speed.
+        uncertainty: compute ``proxy_uncertainty`` (costs one predict per tree for forests).
+    """
+
+    name = "proxy"
+
+    def __init__(self, space: DesignSpace, metrics: Sequence[Metric], models: Mapping[str, Any],
+                 transforms: Mapping[str, tuple[bool, float, float]], x_range: tuple[np.ndarray, np.ndarray],
+                 source: Mapping[str, Any], data_hash: str, estimator: str, feasibility: Any = None,
+                 report: Mapping[str, Any] | None = None):
+        self.space = space
+        self.metrics = tuple(metrics)
+        self.models = dict(models)
+        self.transforms = {k: tuple(v) for k, v in transforms.items()}
+        self.x_range = (np.asarray(x_range[0], float), np.asarray(x_range[1], float))
+        self.source = dict(source)
+        self.data_hash = data_hash
+        self.estimator = estimator
+        self.feasibility = feasibility
+        self.report = dict(report or {})
+        self.workload = str(self.source.get("workload", ""))
+        self.version = f"{self.source.get('simulator', '?')}-{self.source.get('version', '?')}+{data_hash[:10]}"
+        self.uncertainty = False
+
+    def config(self) -> dict[str, Any]:
+        return {"workload": self.workload, "source": self.source.get("config_hash", ""), "data": self.data_hash,
+                "estimator": self.estimator}
+
+    def features(self, cols: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Model inputs of validated design columns (``DesignSpace.features`` without re-validating)."""
+        return np.concatenate([p.features(cols[p.name]) for p in self.space.params], axis=1)
+
+    def _evaluate(self, designs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        X = self.features(designs)
+        out: dict[str, np.ndarray] = {}
+        rel_std = []
+        joint = self.models.get(JOINT)
+        Z = np.asarray(joint.predict(X), float).reshape(len(X), -1) if joint is not None else None
+        S = native_std(joint, X) if joint is not None and self.uncertainty else None
+        for j, m in enumerate(self.metrics):
+            log, mu, sd = self.transforms[m.name]
+            if Z is not None:
+                z, s = Z[:, j], None if S is None else np.asarray(S).reshape(len(X), -1)[:, j]
+            else:
+                z = np.asarray(self.models[m.name].predict(X), float)
+                s = native_std(self.models[m.name], X) if self.uncertainty else None
+            t = z * sd + mu
+            out[m.name] = np.exp(t) if log else t
+            if s is not None:
+                s = s * sd
+                rel_std.append(s if log else s / np.maximum(np.abs(out[m.name]), 1e-300))
+        lo, hi = self.x_range
+        tol = 1e-9 * np.maximum(1.0, np.abs(hi - lo))
+        out["proxy_extrapolating"] = ((X < lo - tol) | (X > hi + tol)).any(axis=1)
+        if rel_std:  # only models with a spread of their own report one (NaN would break info equality)
+            out["proxy_uncertainty"] = np.max(rel_std, axis=0)
+        if self.feasibility is not None:
+            feas = np.asarray(self.feasibility.predict(X)).astype(bool)
+            out["feasible"] = feas
+            out["reason"] = np.where(feas, "", "proxy predicts infeasible")
+        return out
+
+    # ---- persistence ------------------------------------------------------------------------
+    def metadata(self) -> dict[str, Any]:
+        import sklearn
+
+        return {"format": FORMAT_VERSION, "kind": "archgym-proxy", "space": self.space.to_dict(),
+                "metrics": [m.to_dict() for m in self.metrics], "source": self.source, "data_hash": self.data_hash,
+                "estimator": self.estimator, "version": self.version, "report": self.report,
+                "versions": {"sklearn": sklearn.__version__, "numpy": np.__version__}}
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """One zip file: ``meta.json`` (readable without unpickling) + ``model.pkl``; written atomically."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {"models": self.models, "transforms": self.transforms, "x_range": self.x_range,
+                 "feasibility": self.feasibility}
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr("meta.json", json.dumps(self.metadata(), indent=1, default=_json_default))
+                zf.writestr("model.pkl", pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path
+
+    @staticmethod
+    def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                meta = json.loads(zf.read("meta.json"))
+        except (OSError, KeyError, zipfile.BadZipFile) as exc:
+            raise ProxyError(f"{path}: not a saved archgym proxy ({exc})") from exc
+        if meta.get("kind") != "archgym-proxy" or meta.get("format") != FORMAT_VERSION:
+            raise ProxyError(f"{path}: unsupported proxy format {meta.get('format')!r} (expected {FORMAT_VERSION})")
+        return meta
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], expect: Simulator | None = None,
+             allow_subset: bool = False) -> ProxySimulator:
+        """Load a saved proxy; with ``expect``, refuse it unless space and metric set match.
+
+        Args:
+            path: a file written by :meth:`save`.
+            expect: the simulator the proxy will stand in for.
+            allow_subset: accept a proxy of only some of ``expect``'s metrics (e.g. one trained on
+                external data that measured fewer quantities); the env then observes only those,
+                and its objective must use only those.
+
+        Only load proxies you trust: the model part is a pickle.
+
+        Raises:
+            ProxyError: not a proxy file, or trained for a different design space / metric set.
+        """
+        import sklearn
+
+        meta = cls.read_metadata(path)
+        space = DesignSpace.from_dict(meta["space"])
+        metrics = [Metric(**m) for m in meta["metrics"]]
+        if expect is not None:
+            check_compatible(path, space, [m.name for m in metrics], expect, allow_subset)
+            trained_on = str(meta["source"].get("workload", ""))
+            if expect.workload and trained_on and expect.workload != trained_on:
+                warnings.warn(f"proxy {path} was trained on workload {trained_on!r}, not {expect.workload!r}; "
+                              "it predicts the former", stacklevel=2)
+        saved = meta.get("versions", {}).get("sklearn")
+        if saved and saved != sklearn.__version__:
+            warnings.warn(f"{path}: trained with scikit-learn {saved}, loading with {sklearn.__version__}; "
+                          "predictions may differ — retrain with `archgym proxy train`", stacklevel=2)
+        with zipfile.ZipFile(path) as zf:
+            state = pickle.loads(zf.read("model.pkl"))
+        return cls(space, metrics, state["models"], state["transforms"], state["x_range"], meta["source"],
+                   meta["data_hash"], meta["estimator"], state["feasibility"], meta.get("report"))
+
+
+def check_compatible(path: Any, space: DesignSpace, metric_names: Sequence[str], expect: Simulator,
+                     allow_subset: bool = False) -> None:
+    """Raise :class:`ProxyError` naming the first difference between a proxy and a simulator."""
+    where = f"proxy {path} cannot stand in for {expect.name!r}"
+    mine, theirs = list(space.names), list(expect.space.names)
+    if mine != theirs:
+        raise ProxyError(f"{where}: design parameters differ (proxy has {mine}, simulator has {theirs}; "
+                         f"only in proxy: {sorted(set(mine) - set(theirs))}, "
+                         f"only in simulator: {sorted(set(theirs) - set(mine))})")
+    for p, q in zip(space.params, expect.space.params, strict=True):
+        a, b = datasets._strip_docs(p.to_dict()), datasets._strip_docs(q.to_dict())
+        if a != b:
+            raise ProxyError(f"{where}: parameter {p.name!r} differs (proxy: {a}, simulator: {b})")
+    extra = [m for m in metric_names if m not in expect.metric_names]
+    if allow_subset and not extra:
+        return
+    if list(metric_names) != list(expect.metric_names):
+        raise ProxyError(f"{where}: metric sets differ (proxy: {list(metric_names)}, simulator: "
+                         f"{list(expect.metric_names)}; missing in proxy: "
+                         f"{[m for m in expect.metric_names if m not in metric_names]}, unknown to simulator: "
+                         f"{extra}); train the proxy on all of the simulator's metrics, or load it with "
+                         "allow_subset=True if the objective needs only the proxy's metrics")
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
