@@ -11,6 +11,14 @@ from typing import Any
 #: short name → "module:Class"
 AGENTS: dict[str, str] = {
     "random": "archgym.agents.random_search:RandomSearch",
+    "random_walk": "archgym.agents.random_walk:RandomWalk",
+    "ga": "archgym.agents.ga:GeneticAlgorithm",
+    "aco": "archgym.agents.aco:AntColony",
+    "bo": "archgym.agents.bo:TPEAgent",
+    "gp": "archgym.agents.gp:GPAgent",
+    "nsga2": "archgym.agents.nsga2:NSGA2Agent",
+    "ppo": "archgym.agents.ppo:PPOAgent",
+    "marl": "archgym.agents.marl:MARLAgent",
 }
 
 
