@@ -35,8 +35,8 @@ __version__ = "0.1.0"
 register_builtin()
 
 _LAZY = {
-    "run": ("archgym.run", "run"),
-    "RunResult": ("archgym.run", "RunResult"),
+    "run": ("archgym.runner", "run"),
+    "RunResult": ("archgym.runner", "RunResult"),
     "make_agent": ("archgym.agents", "make_agent"),
     "AGENTS": ("archgym.agents", "AGENTS"),
     "parallel_env": ("archgym.parallel", "parallel_env"),

@@ -89,7 +89,7 @@ def run(
     """Run one DSE study: print the best design and write the dataset and a plot."""
     _one_thread()
     import archgym
-    from archgym.run import run as run_study
+    from archgym.runner import run as run_study
 
     env_kwargs = parse_assignments(env_arg, "--env-arg")
     if objective:

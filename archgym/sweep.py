@@ -1,7 +1,7 @@
 """Sweeps: env × agent × hyperparameters × seeds, resumable, parallel on one machine or on Ray.
 
 A sweep spec (YAML) expands to runs; each run has a stable id derived from its configuration (the
-same id :func:`archgym.run.run` writes as ``<out>/<run_id>.parquet``), so an interrupted sweep
+same id :func:`archgym.runner.run` writes as ``<out>/<run_id>.parquet``), so an interrupted sweep
 resumes where it stopped: runs whose file exists are skipped, never redone, and files are written
 atomically, so a run killed mid-write leaves nothing half-written behind.
 
@@ -40,7 +40,7 @@ class SweepSpecError(ValueError):
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run of a sweep (everything :func:`archgym.run.run` needs)."""
+    """One run of a sweep (everything :func:`archgym.runner.run` needs)."""
 
     env_id: str
     agent: str
@@ -52,7 +52,7 @@ class RunSpec:
     def run_id(self) -> str:
         """The id the run loop will give this run (needs the env's simulator config hash)."""
         from archgym.agents import make_agent
-        from archgym.run import make_run_id
+        from archgym.runner import make_run_id
 
         agent = make_agent(self.agent, seed=self.seed, **dict(self.hparams))
         return make_run_id(self.env_id, self.env_kwargs, agent.name, agent.get_params(), self.seed,
@@ -130,7 +130,7 @@ def _execute(run: RunSpec, out: str) -> dict[str, Any]:
     """Worker: one run, one thread (so two workers on two cores do not oversubscribe)."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
-    from archgym.run import run as run_study
+    from archgym.runner import run as run_study
 
     res = run_study(run.env_id, run.agent, run.budget, run.seed, log_dir=out, env_kwargs=run.env_kwargs,
                     agent_kwargs=run.hparams)

@@ -26,7 +26,7 @@ from archgym.agents import AGENTS  # noqa: E402
 
 import archgym  # noqa: E402
 from archgym.registry import ENVS  # noqa: E402
-from archgym.run import run  # noqa: E402
+from archgym.runner import run  # noqa: E402
 
 
 def default_env() -> str:

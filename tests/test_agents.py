@@ -20,7 +20,7 @@ from toy import ToySimulator
 
 from archgym.envs import DesignEnv
 from archgym.objectives import Minimize, MultiObjective, Target
-from archgym.run import run
+from archgym.runner import run
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2
 
 FAST: dict[str, dict] = {
@@ -205,7 +205,7 @@ def test_cli_runs_any_agent_with_hyperparameters(name, sets, tmp_path, monkeypat
     from typer.testing import CliRunner
 
     import archgym.cli as cli
-    import archgym.run as run_mod
+    import archgym.runner as run_mod
 
     real = run_mod.run
     monkeypatch.setattr(run_mod, "run", lambda env, *a, **k: real(toy_env(), *a, **{**k, "env_kwargs": None}))

@@ -22,7 +22,7 @@ from archgym.simulators.base import Metric, Simulator
 
 from archgym.envs import DesignEnv
 from archgym.objectives import Maximize
-from archgym.run import run
+from archgym.runner import run
 from archgym.spaces import Categorical, DesignSpace, Pow2
 
 OPTIMUM = (2, 5, 3, 6, 1)

@@ -15,7 +15,7 @@ from toy import ToySimulator
 from archgym import datasets
 from archgym.envs import DesignEnv
 from archgym.objectives import Minimize
-from archgym.run import run
+from archgym.runner import run
 
 
 def _toy_run(log_dir: Path, seed: int = 0, budget: int = 40):

@@ -14,7 +14,7 @@ from archgym.envs import DesignEnv
 from archgym.objectives import Target
 from archgym.parallel import DesignParallelEnv, parallel_env
 from archgym.registry import ENVS
-from archgym.run import run
+from archgym.runner import run
 
 ENV_IDS = sorted(e.id for e in ENVS.values())
 #: short episodes keep the per-env tests cheap on slow simulators (PettingZoo's test runs 2 episodes)

@@ -232,7 +232,7 @@ def test_proxy_env_conformance(systolic_proxy):
 
 
 def test_run_loop_on_a_proxy_backend(systolic_proxy, tmp_path):
-    from archgym.run import run
+    from archgym.runner import run
 
     res = run("archgym/Systolic-v0", "random", 30, seed=0, log_dir=tmp_path,
               env_kwargs={"backend": f"proxy:{systolic_proxy}"})

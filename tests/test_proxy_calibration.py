@@ -16,7 +16,7 @@ from archgym.simulators.dram import DRAMSimulator
 import archgym  # noqa: F401
 from archgym import datasets
 from archgym.proxy import ProxyError, ProxySimulator, fit_proxy
-from archgym.run import run
+from archgym.runner import run
 
 MEASURED = {"total_time_ns": "time_ns", "energy_pJ": "energy_pJ", "power_mW": "power_mW",
             "avg_bw_gbps": "bandwidth_Gbps", "bw_util_pct": "bw_util_pct"}

@@ -1,4 +1,4 @@
-"""The run loop: exact budgets, one row per evaluation, stable ids, determinism, datasets."""
+"""The run loop (archgym.runner): exact budgets, one row per evaluation, stable ids, determinism, datasets."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from archgym import datasets
 from archgym.agents.base import Agent
 from archgym.envs import DesignEnv
 from archgym.objectives import Minimize, MultiObjective, Target
-from archgym.run import run
+from archgym.runner import run
 
 
 def toy_env(objective=None, max_steps=16):
@@ -112,3 +112,11 @@ def test_run_by_env_id_and_bad_arguments():
         run(toy_env(), "random", budget=1, agent_kwargs={"population": 3})
     with pytest.raises(KeyError, match="unknown env"):
         run("archgym/Nope-v0", "random", budget=1)
+
+
+def test_archgym_run_stays_the_function_after_the_module_is_imported():
+    import archgym.runner  # noqa: F401
+
+    assert callable(archgym.run) and archgym.run is archgym.runner.run
+    res = archgym.run(toy_env(), "random", budget=3, seed=0)
+    assert len(res.trajectory) == 3

@@ -66,7 +66,7 @@ def main() -> None:
     import archgym  # noqa: F401
     from archgym import datasets
     from archgym.proxy import evaluate_proxy, fit_proxy, select_estimator, split_designs
-    from archgym.run import run
+    from archgym.runner import run
 
     csv = a.shared / "dramsys" / "calibration.csv"
     df, meta = import_calibration(csv)

@@ -17,7 +17,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 def collect(env: str, agents: list[str], budget: int, seed: int = 0, out: Path | None = None) -> Path:
     from archgym.registry import entry, make_simulator
-    from archgym.run import run
+    from archgym.runner import run
 
     out = out or Path("runs/proxy") / env.split("/")[-1].removesuffix("-v0")
     sim = make_simulator(entry(env).name)

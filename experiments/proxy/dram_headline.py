@@ -37,7 +37,7 @@ def collect(out: Path, trace: str, budget: int, seed: int = 0) -> None:
     """Run each agent once unless its trajectory file is already in ``out``."""
     from archgym.simulators.dram import DRAMSimulator
 
-    from archgym.run import run
+    from archgym.runner import run
 
     DRAMSimulator(trace=trace).precompute()  # all 576 timing classes in one pass (~8 s), shared in-process
     for agent in AGENTS:

@@ -42,7 +42,7 @@ def main() -> None:
     import archgym  # noqa: F401
     from archgym import datasets
     from archgym.proxy import fit_proxy
-    from archgym.run import run
+    from archgym.runner import run
 
     data = a.out / f"collect-{a.trace}"
     DRAMSimulator(trace=a.trace).precompute()  # all 576 timing classes in one pass (shared in-process)
