@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from archgym.agents.base import Agent
 from archgym.agents.common import Fitness, SeenSet
 

@@ -29,7 +29,7 @@ class BudgetExhausted(RuntimeError):
     """Raised by the run loop's env wrapper when an agent asks for more evaluations than its budget."""
 
 
-class Agent(ABC):
+class Agent(ABC):  # noqa: B024  (abstract by convention: ask/tell or optimize, not both)
     """Base class of all agents.
 
     Subclasses declare hyperparameters as keyword arguments of ``__init__`` with documented
@@ -74,7 +74,7 @@ class Agent(ABC):
         """Propose the next design to evaluate (always inside ``self.space``)."""
         raise NotImplementedError(f"{type(self).__name__} drives the env itself; use optimize()")
 
-    def tell(self, design: Mapping[str, Any], reward: float, metrics: Mapping[str, Any]) -> None:
+    def tell(self, design: Mapping[str, Any], reward: float, metrics: Mapping[str, Any]) -> None:  # noqa: B027
         """Receive the result of a design returned by :meth:`ask`."""
 
     def optimize(self, env: Any, budget: int) -> None:

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from archgym.agents.base import finite_reward
 
+from archgym.agents.base import finite_reward
 from archgym.objectives import MultiObjective, pareto_mask
 
 

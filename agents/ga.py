@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from archgym.agents.base import Agent
 from archgym.agents.common import Fitness, SeenSet, fresh, mo_scores
-
 from archgym.spaces import Categorical
 
 

@@ -29,6 +29,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 from archgym.agents.base import Agent
 from archgym.agents.common import Fitness
 

@@ -23,9 +23,9 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
+
 from archgym.agents.base import Agent
 from archgym.agents.common import Fitness
-
 from archgym.spaces import Ordinal
 
 VIOLATION_ATTR = "archgym_violation"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from archgym.agents.base import Agent
 from archgym.agents.common import Fitness, SeenSet, neighbor_indices
 

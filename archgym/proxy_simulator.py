@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym import datasets
+from archgym import dataset_tools
 from archgym.proxy_models import native_std
 from archgym.simulators.base import Metric, Simulator
 from archgym.spaces import DesignSpace
@@ -189,7 +189,7 @@ def check_compatible(path: Any, space: DesignSpace, metric_names: Sequence[str],
                          f"only in proxy: {sorted(set(mine) - set(theirs))}, "
                          f"only in simulator: {sorted(set(theirs) - set(mine))})")
     for p, q in zip(space.params, expect.space.params, strict=True):
-        a, b = datasets._strip_docs(p.to_dict()), datasets._strip_docs(q.to_dict())
+        a, b = dataset_tools._strip_docs(p.to_dict()), dataset_tools._strip_docs(q.to_dict())
         if a != b:
             raise ProxyError(f"{where}: parameter {p.name!r} differs (proxy: {a}, simulator: {b})")
     extra = [m for m in metric_names if m not in expect.metric_names]

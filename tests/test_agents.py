@@ -14,13 +14,13 @@ import sys
 
 import numpy as np
 import pytest
-from archgym.agents import AGENTS, agent_class, make_agent
-from archgym.simulators.base import Metric, Simulator
 from toy import ToySimulator
 
+from archgym.agents import AGENTS, agent_class, make_agent
 from archgym.envs import DesignEnv
 from archgym.objectives import Minimize, MultiObjective, Target
 from archgym.runner import run
+from archgym.simulators.base import Metric, Simulator
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2
 
 FAST: dict[str, dict] = {

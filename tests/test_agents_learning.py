@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from archgym.agents import AGENTS
-from archgym.simulators.base import Metric, Simulator
 
+from archgym.agents import AGENTS
 from archgym.envs import DesignEnv
 from archgym.objectives import Maximize
 from archgym.runner import run
+from archgym.simulators.base import Metric, Simulator
 from archgym.spaces import Categorical, DesignSpace, Pow2
 
 OPTIMUM = (2, 5, 3, 6, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from archgym.simulators.dram import (
     DRAMSimulator,
     MemSpecError,
@@ -19,7 +20,6 @@ from archgym.simulators.dram.trace import (
     parse_stl,
     write_stl,
 )
-
 from archgym.spaces import InvalidDesignError
 
 DEFAULT = {"PagePolicy": "Open", "Scheduler": "Fifo", "SchedulerBuffer": "Bankwise", "RequestBufferSize": 1,

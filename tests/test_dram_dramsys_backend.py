@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from archgym.simulators.base import SimulatorError
 from archgym.simulators.dram.dramsys_backend import (
     ENV_VAR,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
-from archgym.agents import make_agent
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 from toy import ToySimulator
 
 import archgym
+from archgym.agents import make_agent
 from archgym.envs import DesignEnv
 from archgym.objectives import Target
 from archgym.parallel import DesignParallelEnv, parallel_env

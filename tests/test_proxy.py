@@ -11,13 +11,13 @@ import gymnasium as gym
 import numpy as np
 import pandas as pd
 import pytest
-from archgym.simulators.base import Metric, Simulator
 from toy import ToySimulator
 
 import archgym
 from archgym import datasets
 from archgym.proxy import ProxyError, ProxySimulator, fit_proxy
 from archgym.proxy_models import ESTIMATORS, scores
+from archgym.simulators.base import Metric, Simulator
 from archgym.spaces import Categorical, DesignSpace, Integer, Real
 
 

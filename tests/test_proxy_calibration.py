@@ -11,12 +11,12 @@ import gymnasium as gym
 import numpy as np
 import pandas as pd
 import pytest
-from archgym.simulators.dram import DRAMSimulator
 
 import archgym  # noqa: F401
 from archgym import datasets
 from archgym.proxy import ProxyError, ProxySimulator, fit_proxy
 from archgym.runner import run
+from archgym.simulators.dram import DRAMSimulator
 
 MEASURED = {"total_time_ns": "time_ns", "energy_pJ": "energy_pJ", "power_mW": "power_mW",
             "avg_bw_gbps": "bandwidth_Gbps", "bw_util_pct": "bw_util_pct"}

@@ -8,11 +8,11 @@ import gymnasium as gym
 import networkx as nx
 import numpy as np
 import pytest
+
+import archgym
 from archgym.simulators.soc import DEFAULT_LIBRARY, SoCSimulator, Task, TaskGraph, WorkloadError
 from archgym.simulators.soc.generators import GENERATORS
 from archgym.simulators.systolic import Layer, Network, SystolicSimulator
-
-import archgym
 
 CORE = DEFAULT_LIBRARY.core
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from archgym.simulators.soc import DEFAULT_LIBRARY, SoCSimulator, Task, TaskGraph
-from archgym.simulators.soc.space import CORE_FREQS_MHZ
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from archgym.simulators.soc import DEFAULT_LIBRARY, SoCSimulator, Task, TaskGraph
+from archgym.simulators.soc.space import CORE_FREQS_MHZ
 
 SIMS = {(w, f): SoCSimulator(w, formulation=f) for w in ("audio_decoder", "multi_dnn")
         for f in ("allocation", "mapping")}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from archgym.simulators.systolic import SystolicSimulator, TopologyError, load_network, parse_topology
 from archgym.simulators.systolic.compute import dataflow_code
 from archgym.simulators.systolic.topology import Layer
-
 from archgym.spaces import InvalidDesignError
 
 GOOD = {"rows": 32, "cols": 32, "dataflow": "ws", "ifmap_sram_kB": 64, "filter_sram_kB": 64,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from archgym.simulators.systolic import SPACE, SystolicSimulator
-from archgym.simulators.systolic.topology import Layer, Network
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from archgym.simulators.systolic import SPACE, SystolicSimulator
+from archgym.simulators.systolic.topology import Layer, Network
 
 SETTINGS = settings(max_examples=60, deadline=None)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from archgym.simulators.systolic import SystolicSimulator, parse_topology
 from archgym.simulators.systolic.compute import compute, dataflow_code
 from archgym.simulators.systolic.topology import Layer, Network

@@ -24,12 +24,12 @@ import argparse  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-from archgym.agents import AGENTS, make_agent  # noqa: E402
-from archgym.simulators.base import Metric, Simulator  # noqa: E402
 
+from archgym.agents import AGENTS, make_agent  # noqa: E402
 from archgym.envs import DesignEnv  # noqa: E402
 from archgym.objectives import Minimize  # noqa: E402
 from archgym.runner import run  # noqa: E402
+from archgym.simulators.base import Metric, Simulator  # noqa: E402
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2, Real  # noqa: E402
 
 

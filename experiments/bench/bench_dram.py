@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from archgym.simulators.dram import SPACE, DRAMSimulator
 from archgym.simulators.dram.model import N_CLASSES
 

@@ -15,9 +15,9 @@ import platform
 import time
 
 import numpy as np
-from archgym.simulators.soc import BUILTIN_WORKLOADS, FORMULATIONS
 
 from archgym.registry import make_simulator
+from archgym.simulators.soc import BUILTIN_WORKLOADS, FORMULATIONS
 
 
 def rate(fn, count: int, repeats: int) -> float:

@@ -27,6 +27,7 @@ import subprocess
 import time
 
 import numpy as np
+
 from archgym.simulators.systolic import SystolicSimulator, parse_topology
 from archgym.simulators.systolic.scalesim_backend import ENV_VAR, measure_topology
 

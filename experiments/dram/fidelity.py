@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from archgym.simulators.dram import SPACE, DRAMSimulator
 
 TRACES = ("stream", "random", "cloud-1", "cloud-2")

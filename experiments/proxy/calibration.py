@@ -38,9 +38,9 @@ CANDIDATES = ("tree", "extra", "rf", "hgb", "gp")
 def import_calibration(csv: Path):  # -> tuple[pd.DataFrame, dict]
     """The DRAMSys runs in the dataset schema (workload = trace name without ``.stl``)."""
     import pandas as pd
-    from archgym.simulators.dram import DRAMSimulator
 
     from archgym import datasets
+    from archgym.simulators.dram import DRAMSimulator
 
     sim = DRAMSimulator()
     header = pd.read_csv(csv, nrows=0).columns
@@ -61,12 +61,12 @@ def main() -> None:
     a = ap.parse_args()
 
     import gymnasium as gym
-    from archgym.simulators.dram import DRAMSimulator
 
     import archgym  # noqa: F401
     from archgym import datasets
     from archgym.proxy import evaluate_proxy, fit_proxy, select_estimator, split_designs
     from archgym.runner import run
+    from archgym.simulators.dram import DRAMSimulator
 
     csv = a.shared / "dramsys" / "calibration.csv"
     df, meta = import_calibration(csv)

@@ -35,9 +35,8 @@ DRAMSYS_S = 0.036
 
 def collect(out: Path, trace: str, budget: int, seed: int = 0) -> None:
     """Run each agent once unless its trajectory file is already in ``out``."""
-    from archgym.simulators.dram import DRAMSimulator
-
     from archgym.runner import run
+    from archgym.simulators.dram import DRAMSimulator
 
     DRAMSimulator(trace=trace).precompute()  # all 576 timing classes in one pass (~8 s), shared in-process
     for agent in AGENTS:
@@ -59,7 +58,6 @@ def main() -> None:
 
     import numpy as np
     import pandas as pd
-    from archgym.simulators.dram import DRAMSimulator
 
     import archgym  # noqa: F401
     from archgym import datasets
@@ -71,6 +69,7 @@ def main() -> None:
         split_designs,
         time_prediction,
     )
+    from archgym.simulators.dram import DRAMSimulator
 
     collect(data, a.trace, a.budget)
     df = datasets.load(data)

@@ -37,12 +37,12 @@ def main() -> None:
     import gymnasium as gym
     import numpy as np
     import pandas as pd
-    from archgym.simulators.dram import DRAMSimulator
 
     import archgym  # noqa: F401
     from archgym import datasets
     from archgym.proxy import fit_proxy
     from archgym.runner import run
+    from archgym.simulators.dram import DRAMSimulator
 
     data = a.out / f"collect-{a.trace}"
     DRAMSimulator(trace=a.trace).precompute()  # all 576 timing classes in one pass (shared in-process)

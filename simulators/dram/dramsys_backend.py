@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from archgym.simulators.base import Metric, Simulator, SimulatorError
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.model import SPACE

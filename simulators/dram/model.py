@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from archgym.simulators.base import Metric, Simulator
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.timing import POLICIES, ServiceConstants, prepare, simulate
 from archgym.simulators.dram.trace import BUILTIN_TRACES, Trace, load_trace, wrap_addresses
-
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2
 
 SPACE = DesignSpace((

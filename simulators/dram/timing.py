@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from archgym.simulators.dram.memspec import MemSpec
 from archgym.simulators.dram.trace import Trace, wrap_addresses
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from archgym.simulators.soc.schedule import list_schedule, peak_window_power
 from archgym.simulators.soc.space import SA_SIZES
 from archgym.simulators.soc.templates import dvfs_energy_scale

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
 from archgym.simulators.soc.templates import DNN_KIND, CoreTemplate
 from archgym.simulators.soc.workload import Task, TaskGraph
 from archgym.simulators.systolic import Layer

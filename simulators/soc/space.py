@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from archgym.simulators.soc.workload import TaskGraph
 from archgym.simulators.systolic import DATAFLOWS
-
 from archgym.spaces import Categorical, DesignSpace, Integer, Ordinal, Parameter
 
 FORMULATIONS = ("allocation", "mapping")

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+
 from archgym.simulators.systolic.tech import Technology
 
 DNN_KIND = "dnn"  # task kind executed by systolic sub-accelerators (and, slowly, by cores)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+
 from archgym.simulators.soc.templates import DNN_KIND
 
 BUILTIN_WORKLOADS = ("audio_decoder", "edge_detection", "camera_pipeline", "multi_dnn")

@@ -50,6 +50,7 @@ Known failure modes:
 from __future__ import annotations
 
 import numpy as np
+
 from archgym.simulators.systolic.compute import IS, OS
 
 

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from archgym.simulators.base import Metric, Simulator
 from archgym.simulators.systolic.compute import DATAFLOWS, compute, dataflow_code
 from archgym.simulators.systolic.memory import dram_traffic, stall_cycles
 from archgym.simulators.systolic.tech import Technology
 from archgym.simulators.systolic.topology import Network, load_network
-
 from archgym.spaces import Categorical, DesignSpace, Pow2
 
 SPACE = DesignSpace((

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from archgym.simulators.base import Simulator, SimulatorError
 from archgym.simulators.systolic.model import METRICS, SPACE, SystolicSimulator
 from archgym.simulators.systolic.tech import Technology
