@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from archgym.simulators.base import SimulatorError
@@ -102,3 +103,23 @@ def test_env_var_and_registry_backend(tmp_path, monkeypatch):
     assert sim.evaluate([DESIGN])["power_mW"][0] == 1232.6
     assert json.dumps(sim.config())
     assert os.environ[ENV_VAR] == str(exe)
+
+
+def test_real_dramsys_reproduces_calibration_rows(dramsys_dir):
+    """With a real DRAMSys 4.0 binary (ARCHGYM_DRAMSYS), the adapter reproduces recorded runs exactly."""
+
+    import pandas as pd
+
+    binary = os.environ.get("ARCHGYM_DRAMSYS")
+    if not binary:
+        pytest.skip("set ARCHGYM_DRAMSYS to a DRAMSys 4.0 binary to run the adapter against the real tool")
+    cal = pd.read_csv(dramsys_dir / "calibration.csv")
+    rows = pd.concat([cal[cal.trace == t].iloc[[0, 2, 17]] for t in ("stream.stl", "random.stl")])
+    ints = ("RequestBufferSize", "RefreshMaxPostponed", "RefreshMaxPulledin", "MaxActiveTransactions")
+    for trace, group in rows.groupby("trace"):
+        real = DRAMSysSimulator(binary, trace=dramsys_dir / trace)
+        designs = [{k: int(r[k]) if k in ints else r[k] for k in real.space.names} for _, r in group.iterrows()]
+        out = real.evaluate(designs)
+        np.testing.assert_allclose(out["time_ns"], group["total_time_ns"], rtol=1e-9)
+        np.testing.assert_allclose(out["energy_pJ"], group["energy_pJ"], rtol=1e-9)
+        np.testing.assert_allclose(out["power_mW"], group["power_mW"], rtol=1e-4)

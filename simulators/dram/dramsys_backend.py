@@ -165,7 +165,14 @@ class DRAMSysSimulator(Simulator):
             "ECCControllerMode": "Disabled", "EnableWindowing": False, "ErrorCSVFile": "", "ErrorChipSeed": 42,
             "PowerAnalysis": True, "SimulationName": "archgym", "SimulationProgressBar": False,
             "StoreMode": "NoStorage", "ThermalSimulation": False, "UseMalloc": False, "WindowSize": 1000}}))
-        (res / "configs/thermalsim/config.json").write_text("{}")
+        # DRAMSys 4.0 parses the thermal section even with ThermalSimulation off; it must not be empty
+        (res / "configs/thermalsim/config.json").write_text(json.dumps({"thermalsimconfig": {
+            "TemperatureScale": "Celsius", "StaticTemperatureDefaultValue": 89, "ThermalSimPeriod": 100,
+            "ThermalSimUnit": "us", "PowerInfoFile": "powerInfo.json", "IceServerIp": "127.0.0.1",
+            "IceServerPort": 11880, "SimPeriodAdjustFactor": 10, "NPowStableCyclesToIncreasePeriod": 5,
+            "GenerateTemperatureMap": False, "GeneratePowerMap": False}}))
+        (res / "configs/thermalsim/powerInfo.json").write_text(json.dumps({"powerInfo": {
+            "dram_die_channel0": {"init_pow": 0, "threshold": 1.0}}}))
         shutil.copyfile(self.trace_path, res / "traces" / "trace.stl")
         sim = res / "simulations" / "archgym.json"
         sim.write_text(json.dumps({"simulation": {
