@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/archgym run --env archgym/Systolic-v0 --agent random --budget 200 --seed 0 --out runs/demo
+	$(BIN)/archgym run --env archgym/Systolic-v0 --agent ga --budget 300 --seed 0 --out runs/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
