@@ -139,21 +139,5 @@ def fresh(candidate: np.ndarray, seen: SeenSet, perturb: Any, tries: int = 32) -
 
 
 def neighbor_indices(space: Any, idx: np.ndarray) -> np.ndarray:
-    """Index-view twin of :meth:`DesignSpace.neighbors` (same moves, same order), shape (m, d).
-
-    Ordered parameters move to an adjacent value, categoricals to any other choice.  Working on
-    indices skips validating every neighbour dict, which dominates the cost of a local move.
-    """
-    from archgym.spaces import Categorical
-
-    out: list[np.ndarray] = []
-    for j, p in enumerate(space.params):
-        if isinstance(p, Categorical):
-            steps = [k for k in range(p.n) if k != idx[j]]
-        else:
-            steps = [k for k in (idx[j] - 1, idx[j] + 1) if 0 <= k < p.n]
-        for k in steps:
-            nb = idx.copy()
-            nb[j] = k
-            out.append(nb)
-    return np.stack(out) if out else np.zeros((0, len(idx)), np.int64)
+    """Neighbours of an index vector, shape (m, d): :meth:`DesignSpace.neighbor_indices`."""
+    return space.neighbor_indices(idx)

@@ -204,9 +204,13 @@ class DesignSpace:
         rows = self.decode(idx)
         return rows[0] if n is None else rows  # type: ignore[index]
 
-    def neighbors(self, design: Mapping[str, Any]) -> list[dict[str, Value]]:
-        """Designs one step away: adjacent values of ordered parameters, any other categorical choice."""
-        idx = self.encode(dict(design))
+    def neighbor_indices(self, idx: np.ndarray) -> np.ndarray:
+        """Index view of :meth:`neighbors` (same moves, same order), shape (m, d).
+
+        Search agents use it directly: skipping the validation of every neighbour dict is what makes
+        local moves cheap.
+        """
+        idx = self.check_indices(idx)[0]
         out: list[np.ndarray] = []
         for j, p in enumerate(self.params):
             if isinstance(p, Categorical):
@@ -217,9 +221,12 @@ class DesignSpace:
                 nb = idx.copy()
                 nb[j] = k
                 out.append(nb)
-        if not out:
-            return []
-        return self.decode(np.stack(out))  # type: ignore[return-value]
+        return np.stack(out) if out else np.zeros((0, len(idx)), np.int64)
+
+    def neighbors(self, design: Mapping[str, Any]) -> list[dict[str, Value]]:
+        """Designs one step away: adjacent values of ordered parameters, any other categorical choice."""
+        nbs = self.neighbor_indices(self.encode(dict(design)))
+        return self.decode(nbs) if len(nbs) else []  # type: ignore[return-value]
 
     def subspace(self, names: Sequence[str]) -> DesignSpace:
         return DesignSpace(tuple(self[n] for n in names))

@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from archgym.simulators.base import Metric, Simulator, SimulatorError
+from archgym.simulators.base import Simulator, SimulatorError
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
+from archgym.simulators.dram.model import METRICS as MODEL_METRICS
 from archgym.simulators.dram.model import SPACE
 from archgym.simulators.dram.trace import BUILTIN_TRACES, builtin_trace_path
 
@@ -41,13 +42,9 @@ _PATTERNS = {
 }
 _TIME = re.compile(r"Total Time:\s*" + _NUM + r"\s*(fs|ps|ns|us|ms|s)\b")
 
-METRICS = (
-    Metric("time_ns", "ns", "min", scale=1e5, doc="DRAMSys 'Total Time', converted with its unit"),
-    Metric("energy_pJ", "pJ", "min", scale=2e8, doc="DRAMSys 'Total Energy'"),
-    Metric("power_mW", "mW", "min", scale=1500.0, doc="DRAMSys 'Average Power'"),
-    Metric("bandwidth_Gbps", "Gb/s", "max", scale=50.0, doc="DRAMSys 'AVG BW'"),
-    Metric("bw_util_pct", "%", "max", scale=50.0, doc="DRAMSys 'AVG BW' utilisation"),
-)
+# the DRAMSys printout gives these five of the model's metrics (one definition: the model's)
+METRICS = tuple(m for m in MODEL_METRICS if m.name in ("time_ns", "energy_pJ", "power_mW", "bandwidth_Gbps",
+                                                        "bw_util_pct"))
 
 
 class DRAMSysOutputError(SimulatorError):
