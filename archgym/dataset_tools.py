@@ -237,10 +237,13 @@ def export_minari(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str
     df, meta = load_with_metadata(paths)
     space = DesignSpace.from_dict(meta["space"])
     obs_space = gymnasium.spaces.Box(-50.0, 50.0, shape=(len(meta["metrics"]) + 1,), dtype=np.float32)
+    from minari.data_collector import EpisodeBuffer
+
+    buffers = [EpisodeBuffer(id=i, **ep) for i, ep in enumerate(minari_episodes(df, meta, episode_len))]
     return minari.create_dataset_from_buffers(
-        dataset_id, minari_episodes(df, meta, episode_len), action_space=space.to_gym(),
+        dataset_id, buffers, action_space=space.to_gym(),
         observation_space=obs_space, algorithm_name=",".join(sorted(df["agent"].astype(str).unique())),
-        author=author)
+        author=author, data_format="arrow")  # Arrow storage: pyarrow is already a dependency (HDF5 needs h5py)
 
 
 def import_csv(path: str | os.PathLike[str], space: Any, metrics: Mapping[str, str] | Iterable[str], *,

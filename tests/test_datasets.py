@@ -101,7 +101,7 @@ def test_export_minari_without_minari_is_a_clear_error(tmp_path):
         with pytest.raises(ImportError, match="pip install minari"):
             datasets.export_minari(tmp_path, "toy/random-v0")
     else:  # pragma: no cover - depends on the environment
-        pytest.skip("minari is installed; the conversion itself is covered by test_export_csv_and_minari_episodes")
+        pytest.skip("minari is installed; test_minari_export_round_trip covers the export")
 
 
 def _writer(directory: str, worker: int, n_runs: int) -> None:
@@ -191,3 +191,24 @@ def test_import_dramsys_calibration(dramsys_dir):
     assert len(df) == 1080 and df["feasible"].all()
     assert set(df["workload"]) >= {"stream.stl", "random.stl", "cloud-1.stl", "cloud-2.stl"}
     assert json.loads(df["hparams"].iloc[0]) == {}
+
+
+def test_minari_export_round_trip(tmp_path, monkeypatch):
+    """With the optional minari package installed, runs become Minari episodes the env would produce."""
+    pytest.importorskip("minari")
+    import gymnasium as gym
+    import numpy as np
+
+    from archgym.datasets import export_minari
+    from archgym.runner import run
+
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
+    res = run("archgym/Systolic-v0", "random", budget=20, seed=0, log_dir=tmp_path / "runs",
+              env_kwargs={"max_steps": 5, "workload": "alexnet"})
+    ds = export_minari(tmp_path / "runs", "archgym/systolic-test-v0", author="tests")
+    assert ds.total_episodes == 4 and ds.total_steps == 20
+    ep = next(ds.iterate_episodes())
+    np.testing.assert_allclose(ep.rewards, res.trajectory["reward"][:5])
+    env = gym.make("archgym/Systolic-v0", max_steps=5, workload="alexnet")
+    env.reset(seed=0)
+    np.testing.assert_allclose(env.step(ep.actions[0])[0], ep.observations[1], rtol=1e-6)
