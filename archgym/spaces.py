@@ -13,7 +13,7 @@ shape ``(n, d)``; :meth:`DesignSpace.to_columns` normalises all of them to valid
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -227,9 +227,6 @@ class DesignSpace:
         """Designs one step away: adjacent values of ordered parameters, any other categorical choice."""
         nbs = self.neighbor_indices(self.encode(dict(design)))
         return self.decode(nbs) if len(nbs) else []  # type: ignore[return-value]
-
-    def subspace(self, names: Sequence[str]) -> DesignSpace:
-        return DesignSpace(tuple(self[n] for n in names))
 
     # ---- serialisation ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

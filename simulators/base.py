@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -144,10 +143,3 @@ class Simulator(ABC):
             "config_hash": self.config_hash(),
         }
 
-
-def records(result: Mapping[str, np.ndarray]) -> list[dict[str, Any]]:
-    """Turn an ``evaluate`` result into one dict per design (handy in notebooks and tests)."""
-    keys = list(result)
-    n = len(result[keys[0]]) if keys else 0
-    return [{k: np.asarray(result[k])[i].item() if hasattr(np.asarray(result[k])[i], "item")
-             else result[k][i] for k in keys} for i in range(n)]
