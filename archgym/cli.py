@@ -113,30 +113,47 @@ def run(
 
 @app.command()
 def sweep(
-    spec: Annotated[Path, typer.Argument(help="sweep spec (YAML): budget, seeds, envs, agents with grids")],
-    out: Annotated[Path, typer.Option(help="directory of run files (resumes: existing runs are skipped)")] = Path("runs"),
+    spec: Annotated[Path, typer.Argument(help="sweep spec (YAML): budget, seeds, envs (+objectives), agents (+grids)")],
+    out: Annotated[Path | None, typer.Option(help="directory of run files (default: the spec's out:); "
+                                                  "finished runs found there are skipped")] = None,
     workers: Annotated[int, typer.Option(help="parallel processes (default: all cores)")] = 0,
     backend: Annotated[str, typer.Option(help="local (process pool) or ray")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: RAY_ADDRESS, else local Ray)")] = None,
+    batch_size: Annotated[int, typer.Option(help="runs per Ray task (default: ~8 tasks per cluster CPU)")] = 0,
     dry_run: Annotated[bool, typer.Option(help="only count runs done and pending")] = False,
+    progress: Annotated[bool, typer.Option(help="progress bar (runs done, failed, ETA)")] = True,
 ) -> None:
-    """Run a sweep of env × agent × hyperparameters × seeds; resumable and parallel."""
+    """Run a sweep of env × objective × agent × hyperparameters × seeds; resumable and parallel."""
     _one_thread()
-    from archgym.sweep import SweepSpecError, load_spec, pending, run_sweep
+    from archgym.sweep import SweepSpecError, load_spec, pending, run_sweep, summary_rows
 
     try:
-        runs = load_spec(spec)
-    except (SweepSpecError, OSError) as exc:
+        sw = load_spec(spec)
+    except SweepSpecError as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
-    todo = pending(runs, out)
-    typer.echo(f"{len(runs)} runs in {spec}: {len(runs) - len(todo)} done, {len(todo)} pending")
-    if dry_run or not todo:
+    target = out if out is not None else (Path(sw.out) if sw.out else None)
+    if target is None:
+        typer.secho(f"error: {spec}: no output directory; give out: in the spec or --out", fg="red", err=True)
+        raise typer.Exit(2)
+    todo = pending(sw, target) if target.is_dir() else list(sw.runs)
+    typer.echo(f"{len(sw.runs)} runs in {spec}: {len(sw.runs) - len(todo)} done, {len(todo)} to run -> {target}/")
+    if dry_run:
         return
-    results = run_sweep(runs, out, workers=workers or None, backend=backend, progress=True)
-    rows = [(r["env_id"], r["agent"], json.dumps(r["hparams"]), str(r["seed"]), f"{r['best_reward']:.4g}")
-            for r in sorted(results, key=lambda r: (r["env_id"], r["agent"], json.dumps(r["hparams"]), r["seed"]))]
-    _table(["env", "agent", "hyperparameters", "seed", "best reward"], rows)
-    typer.echo(f"datasets in {out}/ (load with archgym.datasets.load)")
+    try:
+        report = run_sweep(sw, target, workers=workers or None, backend=backend, address=address,
+                           batch_size=batch_size or None, progress=progress)
+    except RuntimeError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    _table(["scenario", "agent", "finished", "failed", "pending", "median best", "max best"], summary_rows(sw, target))
+    typer.echo(f"this call: {len(report.done)} runs done, {len(report.failed)} failed, {report.skipped} already "
+               f"finished; {report.wall_s:.1f} s ({report.runs_per_s:.2f} runs/s, backend {backend})")
+    for f in report.failed[:5]:
+        typer.secho(f"failed {f['run_id']}: {f['error']}  (details: {target}/failed/{f['run_id']}.json)", fg="red")
+    if report.failed:
+        typer.echo("rerun the same command to retry failed runs")
+        raise typer.Exit(1)
 
 
 def _load_config(text: str) -> Any:

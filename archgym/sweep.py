@@ -1,204 +1,305 @@
-"""Sweeps: env × agent × hyperparameters × seeds, resumable, parallel on one machine or on Ray.
+"""Running sweeps: resumable, parallel on one machine (process pool) or across machines (Ray).
 
-A sweep spec (YAML) expands to runs; each run has a stable id derived from its configuration (the
-same id :func:`archgym.runner.run` writes as ``<out>/<run_id>.parquet``), so an interrupted sweep
-resumes where it stopped: runs whose file exists are skipped, never redone, and files are written
-atomically, so a run killed mid-write leaves nothing half-written behind.
+A run's result is one file, ``<out>/<run_id>.parquet``, written atomically by the run itself, so
+the directory *is* the sweep's state: a run is finished exactly when its file exists and
+validates (archgym metadata with its id, one row per evaluation).  Rerunning a spec therefore
+skips finished runs and redoes the rest, whatever killed the last attempt — SIGKILL included,
+since a killed writer leaves only a hidden ``.tmp`` file, which the next attempt removes.
 
-Spec format::
+A run that raises is recorded in ``<out>/failed/<run_id>.json`` (error and traceback) and the
+sweep goes on; the next attempt retries it, and a success removes the record.  A lock file keeps
+two sweeps from working in one directory at once.
 
-    budget: 200
-    seeds: [0, 1, 2]               # or an int n meaning 0..n-1
-    envs:
-      - id: archgym/DRAM-v0
-        kwargs: {trace: random}    # optional
-    agents:
-      - name: ga
-        grid:                      # cartesian product of hyperparameter values (optional)
-          population: [8, 32]
-          mutation_prob: [0.01, 0.05]
-      - name: random
+The spec format lives in :mod:`archgym.sweep_spec`.
 """
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import fcntl
 import json
+import math
 import os
-from collections.abc import Iterable, Mapping
+import time
+import traceback
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from archgym.sweep_spec import RunSpec, Sweep, SweepSpecError, expand, load_spec
+
+__all__ = ["RunSpec", "Sweep", "SweepSpecError", "SweepReport", "expand", "load_spec", "pending",
+           "run_sweep", "is_finished", "summary_rows"]
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
-class SweepSpecError(ValueError):
-    """A malformed sweep spec; the message names the file and the offending entry."""
+@dataclass
+class SweepReport:
+    """What one call of :func:`run_sweep` did."""
+
+    total: int
+    skipped: int
+    results: list[dict[str, Any]] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def done(self) -> list[dict[str, Any]]:
+        return [r for r in self.results if r["status"] == "done"]
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [r for r in self.results if r["status"] == "failed"]
+
+    @property
+    def runs_per_s(self) -> float:
+        return len(self.results) / self.wall_s if self.wall_s > 0 else math.nan
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    """One run of a sweep (everything :func:`archgym.runner.run` needs)."""
+def is_finished(path: Path, run_id: str, budget: int) -> bool:
+    """A run file counts as finished when it is readable Parquet with this run's id and budget rows.
 
-    env_id: str
-    agent: str
-    seed: int
-    budget: int
-    env_kwargs: Mapping[str, Any] = field(default_factory=dict)
-    hparams: Mapping[str, Any] = field(default_factory=dict)
+    Reads only the footer (well under a millisecond), so resuming a sweep of thousands of runs
+    checks every file instead of trusting names.
+    """
+    import pyarrow.parquet as pq
 
-    def run_id(self) -> str:
-        """The id the run loop will give this run (needs the env's simulator config hash)."""
-        from archgym.agents import make_agent
-        from archgym.runner import make_run_id
+    from archgym.datasets import META_KEY
 
-        agent = make_agent(self.agent, seed=self.seed, **dict(self.hparams))
-        return make_run_id(self.env_id, self.env_kwargs, agent.name, agent.get_params(), self.seed,
-                           self.budget, _config_hash(self.env_id, self.env_kwargs))
-
-
-_HASHES: dict[str, str] = {}
-
-
-def _config_hash(env_id: str, env_kwargs: Mapping[str, Any]) -> str:
-    """Simulator config hash of an env, cached: building a simulator can cost a trace parse."""
-    key = json.dumps([env_id, dict(env_kwargs)], sort_keys=True, default=str)
-    if key not in _HASHES:
-        import gymnasium as gym
-
-        import archgym  # noqa: F401  (registers envs)
-
-        _HASHES[key] = gym.make(env_id, **dict(env_kwargs)).unwrapped.simulator.config_hash()
-    return _HASHES[key]
-
-
-def _as_list(value: Any, what: str, source: str) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    raise SweepSpecError(f"{source}: {what} must be a list, got {type(value).__name__}")
-
-
-def expand(spec: Mapping[str, Any], source: str = "<spec>") -> list[RunSpec]:
-    """Expand a spec mapping into runs, in a deterministic order."""
-    if not isinstance(spec, Mapping):
-        raise SweepSpecError(f"{source}: a sweep spec must be a mapping with budget, seeds, envs, agents")
-    unknown = set(spec) - {"budget", "seeds", "envs", "agents", "name"}
-    if unknown:
-        raise SweepSpecError(f"{source}: unknown key(s) {sorted(unknown)}; allowed: name, budget, seeds, envs, agents")
     try:
-        budget = int(spec["budget"])
-    except (KeyError, TypeError, ValueError):
-        raise SweepSpecError(f"{source}: 'budget' (a positive integer) is required") from None
-    seeds_raw = spec.get("seeds", 1)
-    seeds = list(range(seeds_raw)) if isinstance(seeds_raw, int) else [int(s) for s in _as_list(seeds_raw, "seeds", source)]
-    runs: list[RunSpec] = []
-    envs = _as_list(spec.get("envs"), "envs", source)
-    agents = _as_list(spec.get("agents"), "agents", source)
-    for i, env in enumerate(envs):
-        env = {"id": env} if isinstance(env, str) else env
-        if not isinstance(env, Mapping) or "id" not in env:
-            raise SweepSpecError(f"{source}: envs[{i}] needs an 'id'")
-        for j, agent in enumerate(agents):
-            agent = {"name": agent} if isinstance(agent, str) else agent
-            if not isinstance(agent, Mapping) or "name" not in agent:
-                raise SweepSpecError(f"{source}: agents[{j}] needs a 'name'")
-            grid = agent.get("grid") or {}
-            fixed = agent.get("hparams") or {}
-            keys = list(grid)
-            values = [_as_list(grid[k], f"agents[{j}].grid.{k}", source) for k in keys]
-            for combo in itertools.product(*values) if keys else [()]:
-                hp = {**fixed, **dict(zip(keys, combo, strict=True))}
-                for seed in seeds:
-                    runs.append(RunSpec(env["id"], agent["name"], seed, budget, dict(env.get("kwargs") or {}), hp))
-    return runs
+        md = pq.read_metadata(path)
+        meta = json.loads((md.schema.to_arrow_schema().metadata or {})[META_KEY])
+    except Exception:  # missing, truncated, foreign or garbage: not finished
+        return False
+    return meta.get("run_id") == run_id and md.num_rows == budget and int(meta.get("budget", -1)) == budget
 
 
-def load_spec(path: str | Path) -> list[RunSpec]:
-    path = Path(path)
-    try:
-        spec = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        raise SweepSpecError(f"{path}{where}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
-    return expand(spec, str(path))
+def pending(sweep: Sweep, out: str | Path) -> list[tuple[RunSpec, str]]:
+    """The runs of ``sweep`` without a valid result file in ``out``, with their ids."""
+    out = Path(out)
+    return [(r, rid) for r, rid in zip(sweep.runs, sweep.ids, strict=True)
+            if not is_finished(out / f"{rid}.parquet", rid, r.budget)]
 
 
-def _execute(run: RunSpec, out: str) -> dict[str, Any]:
-    """Worker: one run, one thread (so two workers on two cores do not oversubscribe)."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
+def _execute(run: RunSpec, run_id: str, out: str) -> dict[str, Any]:
+    """Worker body: one run; an exception becomes a ``failed`` record instead of killing the sweep."""
     from archgym.runner import run as run_study
 
-    res = run_study(run.env_id, run.agent, run.budget, run.seed, log_dir=out, env_kwargs=run.env_kwargs,
-                    agent_kwargs=run.hparams)
-    return {"run_id": res.run_id, "env_id": run.env_id, "agent": run.agent, "seed": run.seed,
-            "hparams": dict(run.hparams), "best_reward": res.best_reward, "path": str(res.path)}
+    t0 = time.perf_counter()
+    base = {"run_id": run_id, "scenario": run.scenario, "agent": run.agent_label or run.agent, "seed": run.seed,
+            "hparams": dict(run.hparams)}
+    try:
+        res = run_study(run.env_id, run.agent, run.budget, run.seed, log_dir=out, env_kwargs=run.env_kwargs,
+                        agent_kwargs=run.hparams, run_id=run_id)
+    except Exception as exc:
+        return {**base, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
+    return {**base, "status": "done", "best_reward": res.best_reward, "best_step": res.best_step,
+            "seconds": time.perf_counter() - t0}
 
 
-def pending(runs: Iterable[RunSpec], out: str | Path) -> list[tuple[RunSpec, str]]:
-    """Runs whose result file does not exist yet, with their ids."""
-    out = Path(out)
-    todo = []
-    for r in runs:
-        rid = r.run_id()
-        if not (out / f"{rid}.parquet").is_file():
-            todo.append((r, rid))
-    return todo
+def _execute_batch(batch: Sequence[tuple[RunSpec, str]], out: str) -> list[dict[str, Any]]:
+    """Several runs per task: a Ray task costs far more to schedule than a run costs to do."""
+    return [_execute(r, rid, out) for r, rid in batch]
 
 
-def run_sweep(runs: list[RunSpec], out: str | Path, workers: int | None = None, backend: str = "local",
-              progress: bool = False) -> list[dict[str, Any]]:
-    """Run every pending run of a sweep; return one summary dict per run executed now.
+def _init_worker() -> None:
+    for var in _THREAD_VARS:  # one thread per process: two workers on two cores must not oversubscribe
+        os.environ[var] = "1"
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """An exclusive lock on the output directory; the OS drops it if the sweep is killed."""
+    fh = open(out / ".sweep.lock", "w")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"{out}: another sweep is running in this directory") from None
+        yield
+    finally:
+        fh.close()
+
+
+def _clean_partial(out: Path) -> int:
+    """Remove temp files left by writers that were killed (safe: we hold the directory lock)."""
+    stale = list(out.glob(".*.parquet.*.tmp")) + list((out / "failed").glob(".*.tmp"))
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return len(stale)
+
+
+def _record(out: Path, result: dict[str, Any]) -> None:
+    """Keep ``failed/<id>.json`` in step with the latest attempt (written atomically)."""
+    rec = out / "failed" / f"{result['run_id']}.json"
+    if result["status"] == "done":
+        rec.unlink(missing_ok=True)
+        return
+    rec.parent.mkdir(exist_ok=True)
+    tmp = rec.parent / f".{rec.name}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(result, indent=1, default=str))
+    os.replace(tmp, rec)
+
+
+def run_sweep(sweep: Sweep, out: str | Path | None = None, workers: int | None = None, backend: str = "local",
+              address: str | None = None, batch_size: int | None = None, progress: bool = False) -> SweepReport:
+    """Run every pending run of ``sweep`` and report what happened.
 
     Args:
-        runs: the expanded sweep.
-        out: directory of run files (shared by all runs; one file per run).
-        workers: parallel processes (default: the machine's cores); ``1`` runs in-process.
-        backend: ``"local"`` (process pool) or ``"ray"`` (an existing or local Ray cluster;
-            needs ``pip install 'archgym[ray]'``).
+        sweep: an expanded spec (:func:`load_spec` / :func:`expand`).
+        out: directory of run files (default: the spec's ``out``).
+        workers: processes for the local backend (default: the machine's cores); ``1`` runs in-process.
+        backend: ``"local"`` (process pool) or ``"ray"`` (``pip install 'archgym[ray]'``).
+        address: Ray cluster address (default: ``RAY_ADDRESS``, else a local Ray instance).
+        batch_size: runs per Ray task (default: about eight tasks per CPU of the cluster).
+        progress: show a progress bar (runs done, failed, ETA).
     """
-    out = str(out)
-    Path(out).mkdir(parents=True, exist_ok=True)
-    todo = pending(runs, out)
-    workers = workers or os.cpu_count() or 1
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(todo), desc="sweep", unit="run")
-    results: list[dict[str, Any]] = []
-    if backend == "ray":
-        results = _run_ray(todo, out)
-    elif backend != "local":
+    if out is None:
+        if sweep.out is None:
+            raise ValueError(f"{sweep.source}: no output directory (give out: in the spec or --out)")
+        out = sweep.out
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if backend not in ("local", "ray"):
         raise ValueError(f"unknown backend {backend!r}; allowed: local, ray")
-    elif workers == 1:
-        for r, _ in todo:
-            results.append(_execute(r, out))
-            if bar is not None:
-                bar.update(1)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures: set[Future] = {pool.submit(_execute, r, out) for r, _ in todo}
-            while futures:
-                done, futures = wait(futures, return_when=FIRST_COMPLETED)
+    t0 = time.perf_counter()
+    with _lock(out), _one_thread_env():
+        _clean_partial(out)
+        todo = pending(sweep, out)
+        report = SweepReport(total=len(sweep.runs), skipped=len(sweep.runs) - len(todo))
+        bar = _Progress(len(todo), progress, sweep.name)
+        try:
+            if backend == "ray":
+                stream = _ray_results(todo, str(out), address, workers, batch_size)
+            elif (workers or os.cpu_count() or 1) == 1:
+                stream = (_execute(r, rid, str(out)) for r, rid in todo)
+            else:
+                stream = _pool_results(todo, str(out), workers or os.cpu_count() or 1)
+            for result in stream:
+                _record(out, result)
+                report.results.append(result)
+                bar.update(result)
+        finally:
+            bar.close()
+    report.wall_s = time.perf_counter() - t0
+    return report
+
+
+@contextlib.contextmanager
+def _one_thread_env() -> Iterator[None]:
+    """Workers inherit the environment, so BLAS in each worker starts with one thread."""
+    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
+    for v in _THREAD_VARS:
+        os.environ[v] = "1"
+    try:
+        yield
+    finally:
+        for v, old in saved.items():
+            if old is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = old
+
+
+def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int) -> Iterator[dict[str, Any]]:
+    """Results as runs finish.  A worker that dies (OOM, segfault) fails its run; the pool restarts."""
+    import multiprocessing
+
+    queue = list(reversed(todo))
+    ctx = multiprocessing.get_context("spawn")  # no forked copies of the parent's threads or locks
+    while queue:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+            running: dict[Future, tuple[RunSpec, str]] = {}
+            broken = False
+            while queue or running:
+                while queue and len(running) < 2 * workers and not broken:
+                    r, rid = queue.pop()
+                    running[pool.submit(_execute, r, rid, out)] = (r, rid)
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for f in done:
-                    results.append(f.result())
-                    if bar is not None:
-                        bar.update(1)
-    if bar is not None:
-        bar.close()
-    return results
+                    r, rid = running.pop(f)
+                    try:
+                        yield f.result()
+                    except BrokenProcessPool as exc:
+                        broken = True
+                        yield {"run_id": rid, "scenario": r.scenario, "agent": r.agent_label or r.agent,
+                               "seed": r.seed, "hparams": dict(r.hparams), "status": "failed",
+                               "error": f"worker process died ({exc})", "traceback": "", "seconds": 0.0}
+            if not broken:
+                return
 
 
-def _run_ray(todo: list[tuple[RunSpec, str]], out: str) -> list[dict[str, Any]]:
+def _ray_results(todo: list[tuple[RunSpec, str]], out: str, address: str | None, workers: int | None,
+                 batch_size: int | None) -> Iterator[dict[str, Any]]:
     try:
         import ray
     except ImportError:
         raise RuntimeError("backend 'ray' needs Ray: pip install 'archgym[ray]'") from None
     if not ray.is_initialized():
-        ray.init(address=os.environ.get("RAY_ADDRESS"), ignore_reinit_error=True)
-    remote = ray.remote(num_cpus=1)(_execute)
-    return list(ray.get([remote.remote(r, out) for r, _ in todo]))
+        address = address or os.environ.get("RAY_ADDRESS")
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    size = batch_size or max(1, math.ceil(len(todo) / (8 * cpus)))
+    remote = ray.remote(num_cpus=1)(_execute_batch)
+    waiting = [remote.remote(todo[i:i + size], out) for i in range(0, len(todo), size)]
+    while waiting:
+        done, waiting = ray.wait(waiting, num_returns=1)
+        yield from ray.get(done[0])
+
+
+class _Progress:
+    """A tqdm bar whose postfix counts failures; tqdm itself shows the rate and the ETA."""
+
+    def __init__(self, total: int, enabled: bool, name: str):
+        self.failed = 0
+        self.bar = None
+        if enabled and total:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=name, unit="run", dynamic_ncols=True)
+
+    def update(self, result: dict[str, Any]) -> None:
+        self.failed += result["status"] == "failed"
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(failed=self.failed, refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def summary_rows(sweep: Sweep, out: str | Path) -> list[tuple[str, ...]]:
+    """Per scenario × agent: runs finished / failed / pending and best-reward quantiles.
+
+    Reads the result files (not just this call's runs), so the table describes the whole sweep.
+    """
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    out = Path(out)
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for r, rid in zip(sweep.runs, sweep.ids, strict=True):
+        g = groups.setdefault((r.scenario, r.agent_label or r.agent), {"best": [], "failed": 0, "pending": 0})
+        path = out / f"{rid}.parquet"
+        if is_finished(path, rid, r.budget):
+            g["best"].append(float(np.nanmax(pq.read_table(path, columns=["reward"]).column(0).to_numpy())))
+        elif (out / "failed" / f"{rid}.json").is_file():
+            g["failed"] += 1
+        else:
+            g["pending"] += 1
+    rows = []
+    for (scenario, agent), g in groups.items():
+        best = np.array(g["best"])
+        stats = (f"{np.median(best):.4g}", f"{best.max():.4g}") if len(best) else ("-", "-")
+        rows.append((scenario, agent, str(len(best)), str(g["failed"]), str(g["pending"]), *stats))
+    return rows

@@ -1,0 +1,269 @@
+"""Sweep specs: a YAML file that expands to runs (env × objective × agent × hyperparameters × seeds).
+
+A spec is checked before anything runs, because a typo found after an hour of runs costs the
+hour: every error is a :class:`SweepSpecError` that names the file and the key (``agents[2].grid.ants``)
+and says what is allowed.  Expansion is deterministic, and every run gets the id
+:func:`archgym.runner.run` will write it under — a hash of the resolved configuration plus the
+seed — so rerunning a spec finds its finished runs by name.
+
+Spec format::
+
+    name: dram-lottery
+    budget: 200                      # simulator evaluations per run, the same for every agent
+    seeds: 3                         # 0..2, or an explicit list [0, 7, 9]
+    out: runs/dram-lottery           # default output directory (the CLI's --out overrides it)
+    envs:
+      - id: archgym/DRAM-v0
+        label: cloud-1               # optional name used in tables and figures
+        kwargs: {trace: cloud-1}     # gymnasium.make keyword arguments
+        objectives:                  # optional: one scenario per entry (default: the env's own)
+          low_power: {kind: target, targets: {power_mW: 1015.3}}
+    agents:
+      - name: aco
+        grid: {ants: [2, 8], evaporation: [0.1, 0.5]}   # cartesian product
+        hparams: {depth: 4}          # fixed hyperparameters
+      - name: gp
+        seeds: [0]                   # optional per-agent seed override (an expensive agent)
+      - random                       # a bare name: default hyperparameters
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_TOP_KEYS = ("name", "budget", "seeds", "out", "envs", "agents")
+_ENV_KEYS = ("id", "label", "kwargs", "objectives")
+_AGENT_KEYS = ("name", "grid", "hparams", "seeds", "label")
+
+
+class SweepSpecError(ValueError):
+    """A malformed sweep spec.  ``file`` and ``key`` locate the problem; the message names both."""
+
+    def __init__(self, file: str, key: str, problem: str):
+        self.file, self.key, self.problem = file, key, problem
+        super().__init__(f"{file}: {key}: {problem}" if key else f"{file}: {problem}")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a sweep: everything :func:`archgym.runner.run` needs, plus labels for tables.
+
+    ``env_kwargs`` holds the objective (as its dict) when the spec names one, so the objective is
+    part of the run id.  ``env_label`` and ``objective_name`` only name the scenario in reports.
+    """
+
+    env_id: str
+    agent: str
+    seed: int
+    budget: int
+    env_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    hparams: Mapping[str, Any] = field(default_factory=dict)
+    env_label: str = ""
+    objective_name: str = ""
+    agent_label: str = ""
+
+    @property
+    def scenario(self) -> str:
+        """``<env label>/<objective name>``: the unit results are normalised within."""
+        return f"{self.env_label or self.env_id}/{self.objective_name or 'default'}"
+
+    def run_id(self) -> str:
+        """The id the run loop gives this run (``<out>/<run_id>.parquet``)."""
+        from archgym.agents import make_agent
+        from archgym.runner import make_run_id
+
+        agent = make_agent(self.agent, seed=self.seed, **dict(self.hparams))
+        return make_run_id(self.env_id, self.env_kwargs, agent.name, agent.get_params(), self.seed,
+                           self.budget, _config_hash(self.env_id, self.env_kwargs))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """An expanded spec: its runs in a deterministic order, and where they go by default."""
+
+    name: str
+    runs: tuple[RunSpec, ...]
+    out: str | None
+    source: str
+    ids: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+
+_HASHES: dict[str, str] = {}
+
+
+def _config_hash(env_id: str, env_kwargs: Mapping[str, Any]) -> str:
+    """The simulator config hash, cached per env: building a simulator can cost a trace parse.
+
+    The objective does not change the simulator, so it is left out of the cache key.
+    """
+    kwargs = {k: v for k, v in env_kwargs.items() if k != "objective"}
+    key = json.dumps([env_id, kwargs], sort_keys=True, default=str)
+    if key not in _HASHES:
+        import gymnasium as gym
+
+        import archgym  # noqa: F401  (registers envs)
+
+        _HASHES[key] = gym.make(env_id, **kwargs).unwrapped.simulator.config_hash()
+    return _HASHES[key]
+
+
+class _Checker:
+    """Type checks that raise :class:`SweepSpecError` with the file and the key path."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> SweepSpecError:
+        return SweepSpecError(self.source, key, problem)
+
+    def mapping(self, value: Any, key: str, allowed: tuple[str, ...] | None = None) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(key, f"must be a mapping, got {type(value).__name__} {value!r}")
+        if allowed is not None:
+            unknown = sorted(set(value) - set(allowed))
+            if unknown:
+                raise self.fail(key, f"unknown key(s) {unknown}; allowed: {', '.join(allowed)}")
+        return value
+
+    def items(self, value: Any, key: str) -> list[Any]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, f"must be a non-empty list, got {value!r}")
+        return value
+
+    def positive_int(self, value: Any, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail(key, f"must be a positive integer, got {value!r}")
+        return value
+
+    def seeds(self, value: Any, key: str) -> list[int]:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return list(range(self.positive_int(value, key)))
+        seeds = self.items(value, key)
+        for i, s in enumerate(seeds):
+            if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+                raise self.fail(f"{key}[{i}]", f"a seed must be a non-negative integer, got {s!r}")
+        if len(set(seeds)) != len(seeds):
+            raise self.fail(key, f"seeds repeat: {seeds}")
+        return list(seeds)
+
+
+def expand(spec: Any, source: str = "<spec>") -> Sweep:
+    """Check a spec mapping and expand it into runs (env × objective × agent × grid × seed)."""
+    c = _Checker(source)
+    spec = c.mapping(spec, "", _TOP_KEYS)
+    for required in ("budget", "envs", "agents"):
+        if required not in spec:
+            raise c.fail(required, "is required")
+    budget = c.positive_int(spec["budget"], "budget")
+    seeds = c.seeds(spec.get("seeds", 1), "seeds")
+    envs = [_env_scenarios(c, e, f"envs[{i}]") for i, e in enumerate(c.items(spec["envs"], "envs"))]
+    agents = [_agent_configs(c, a, f"agents[{j}]", seeds) for j, a in enumerate(c.items(spec["agents"], "agents"))]
+    runs: list[RunSpec] = []
+    for scenarios in envs:
+        for env_id, label, kwargs, obj_name in scenarios:
+            for name, agent_label, configs, agent_seeds in agents:
+                for hp in configs:
+                    runs += [RunSpec(env_id, name, s, budget, kwargs, hp, label, obj_name, agent_label)
+                             for s in agent_seeds]
+    ids = _unique_ids(c, runs)
+    out = spec.get("out")
+    if out is not None and not isinstance(out, str):
+        raise c.fail("out", f"must be a directory path, got {out!r}")
+    return Sweep(str(spec.get("name") or Path(source).stem), tuple(runs), out, source, ids)
+
+
+def _env_scenarios(c: _Checker, env: Any, key: str) -> list[tuple[str, str, dict[str, Any], str]]:
+    import gymnasium as gym
+
+    import archgym  # noqa: F401  (registers envs)
+    from archgym.objectives import objective_from_dict
+
+    env = {"id": env} if isinstance(env, str) else c.mapping(env, key, _ENV_KEYS)
+    env_id = env.get("id")
+    if env_id not in gym.registry:
+        known = sorted(k for k in gym.registry if k.startswith("archgym/"))
+        raise c.fail(f"{key}.id", f"unknown env {env_id!r}; registered: {known}")
+    kwargs = dict(c.mapping(env.get("kwargs") or {}, f"{key}.kwargs"))
+    if "objective" in kwargs and "objectives" in env:
+        raise c.fail(f"{key}.kwargs.objective", "give the objective either here or under 'objectives', not both")
+    label = str(env.get("label") or kwargs.get("trace") or kwargs.get("workload") or env_id)
+    objectives = c.mapping(env.get("objectives") or {None: None}, f"{key}.objectives")
+    scenarios = []
+    for obj_name, obj in objectives.items():
+        okey = f"{key}.objectives.{obj_name}"
+        full = dict(kwargs)
+        if obj is not None:
+            try:
+                objective_from_dict(c.mapping(obj, okey))
+            except (TypeError, ValueError) as exc:
+                raise c.fail(okey, str(exc)) from None
+            full["objective"] = dict(obj)
+        try:  # the env checks kwargs, and that the objective reads metrics the simulator has
+            gym.make(env_id, **full)
+        except (TypeError, ValueError, KeyError, OSError) as exc:
+            raise c.fail(okey if obj is not None else f"{key}.kwargs", f"{env_id} refuses it: {exc}") from None
+        scenarios.append((env_id, label, full, "" if obj_name is None else str(obj_name)))
+    return scenarios
+
+
+def _agent_configs(c: _Checker, agent: Any, key: str, seeds: list[int]
+                   ) -> tuple[str, str, list[dict[str, Any]], list[int]]:
+    from archgym.agents import AGENTS, agent_class
+
+    agent = {"name": agent} if isinstance(agent, str) else c.mapping(agent, key, _AGENT_KEYS)
+    name = agent.get("name")
+    if name not in AGENTS:
+        raise c.fail(f"{key}.name", f"unknown agent {name!r}; registered: {sorted(AGENTS)}")
+    allowed = agent_class(name).hyperparameters()
+    grid = c.mapping(agent.get("grid") or {}, f"{key}.grid")
+    fixed = c.mapping(agent.get("hparams") or {}, f"{key}.hparams")
+    for part, values in (("grid", grid), ("hparams", fixed)):
+        for k in values:
+            if k not in allowed:
+                raise c.fail(f"{key}.{part}.{k}", f"agent {name!r} has no such hyperparameter; it takes {sorted(allowed)}")
+    both = sorted(set(grid) & set(fixed))
+    if both:
+        raise c.fail(f"{key}.hparams", f"{both} also appear in the grid")
+    keys = list(grid)
+    values = [c.items(grid[k], f"{key}.grid.{k}") for k in keys]
+    configs = [{**fixed, **dict(zip(keys, combo, strict=True))} for combo in itertools.product(*values)]
+    agent_seeds = c.seeds(agent["seeds"], f"{key}.seeds") if "seeds" in agent else seeds
+    return name, str(agent.get("label") or name), configs, agent_seeds
+
+
+def _unique_ids(c: _Checker, runs: list[RunSpec]) -> tuple[str, ...]:
+    """Every run's id; two entries that resolve to the same configuration are an error."""
+    seen: dict[str, RunSpec] = {}
+    for r in runs:
+        rid = r.run_id()
+        if rid in seen:
+            raise c.fail("", f"two entries resolve to the same run ({r.agent} on {r.scenario}, hyperparameters "
+                             f"{dict(r.hparams)}, seed {r.seed}); a sweep runs each configuration once")
+        seen[rid] = r
+    return tuple(seen)
+
+
+def load_spec(path: str | Path) -> Sweep:
+    """Read and expand a YAML spec; YAML syntax errors name the line."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise SweepSpecError(str(path), "", f"cannot read spec ({exc.strerror})") from None
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise SweepSpecError(str(path), where, f"invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    return expand(spec, str(path))
