@@ -9,7 +9,7 @@ export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install bench studies clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python experiments/bench/run_all.py
+
+# every lottery figure and table (resumable sweeps; ~25 min on 2 cores, most of it the DRAM study)
+studies: $(STAMP)
+	$(BIN)/python experiments/lottery/reproduce.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info
