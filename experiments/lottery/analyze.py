@@ -36,7 +36,6 @@ from archgym.datasets import DESIGN_PREFIX  # noqa: E402
 from archgym.sweep import is_finished, load_spec  # noqa: E402
 
 HERE = Path(__file__).parent
-FIGURES = HERE / "figures"
 AGENT_ORDER = ["random", "random_walk", "ga", "aco", "bo", "gp", "nsga2", "ppo", "marl"]
 
 
@@ -154,7 +153,7 @@ def leaderboard(lot: pd.DataFrame, sd: pd.DataFrame, thr: float) -> dict:
     """
     rate = sd.assign(met=sd["to_target"].notna()).groupby("scenario")["met"].mean()
     hardest = str(rate.idxmin())
-    both = pd.concat([lot, sd])
+    both = pd.concat([lot, sd], ignore_index=True)
     rows = []
     budget = int(sd["budget"].max())
     for a in agents_in(sd):
@@ -253,17 +252,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--tol", type=float, default=0.01)
     ap.add_argument("--optimum", type=float, default=None, help="known optimum reward (else best found)")
     ap.add_argument("--random-reference", type=Path, default=None)
+    ap.add_argument("--outdir", type=Path, default=HERE, help="where results, figures/ and the leaderboard go")
     ap.add_argument("--checkpoints", type=int, nargs="+", default=[10, 25, 50, 100])
     args = ap.parse_args(argv)
     title = args.title or args.name
     thr = 1.0 / (1.0 + args.tol)
     lot, sd = load_runs(args.lottery, args.tol), load_runs(args.seeds, args.tol)
     lot, sd = normalise(lot, args.optimum, sd), normalise(sd, args.optimum, lot)
-    FIGURES.mkdir(exist_ok=True)
-    plot_boxes(lot, thr, FIGURES / f"{args.name}_lottery.png", title)
-    plot_sample_efficiency(sd, FIGURES / f"{args.name}_sample_efficiency.png", title)
+    figures = args.outdir / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    plot_boxes(lot, thr, figures / f"{args.name}_lottery.png", title)
+    plot_sample_efficiency(sd, figures / f"{args.name}_sample_efficiency.png", title)
     ref = json.loads(args.random_reference.read_text()) if args.random_reference else None
-    plot_success(sd, FIGURES / f"{args.name}_time_to_target.png", title, ref)
+    plot_success(sd, figures / f"{args.name}_time_to_target.png", title, ref)
     lt, _ = lottery_table(lot, thr)
     tt, wins = tuned_table(lot, thr)
     st, _ = seeds_table(sd, thr, [c for c in args.checkpoints if c <= sd["budget"].max()])
@@ -272,9 +273,9 @@ def main(argv: list[str] | None = None) -> None:
         f"### Lottery: best reward over each agent's hyperparameter grid ({len(lot)} runs)", lt,
         "### Tuned: each agent's best config per scenario (bold: meets the target)", tt,
         f"### Default hyperparameters over seeds ({len(sd)} runs)", st])
-    (HERE / f"results_{args.name}.md").write_text(text + "\n")
+    (args.outdir / f"results_{args.name}.md").write_text(text + "\n")
     board = leaderboard(lot, sd, thr)
-    (HERE / f"leaderboard_{args.name}.json").write_text(json.dumps({"env": title, **board}, indent=1, default=str))
+    (args.outdir / f"leaderboard_{args.name}.json").write_text(json.dumps({"env": title, **board}, indent=1, default=str))
     print(text)
 
 
