@@ -53,11 +53,23 @@ def test_parse_value():
 
 def test_sweep_runs_then_reports_nothing_pending(tmp_path: Path):
     spec = Path(__file__).resolve().parents[1] / "experiments" / "sweeps" / "smoke.yaml"
-    r = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path), "--workers", "1"])
+    r = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path), "--workers", "1", "--no-progress"])
     assert r.exit_code == 0, r.output
-    assert "4 runs" in r.output and "best reward" in r.output
+    assert "4 runs" in r.output and "median best" in r.output and "4 runs done, 0 failed" in r.output
     assert len(list(tmp_path.glob("*.parquet"))) == 4
     r = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path), "--dry-run"])
-    assert "4 done, 0 pending" in r.output
+    assert "4 done, 0 to run" in r.output
     r = runner.invoke(app, ["sweep", str(tmp_path / "missing.yaml")])
     assert r.exit_code == 2 and "missing.yaml" in r.output
+
+
+def test_sweep_with_a_failing_run_exits_nonzero_and_says_where(tmp_path: Path):
+    import yaml
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(yaml.safe_dump({"budget": 3, "seeds": 1, "out": str(tmp_path / "o"),
+                                    "envs": [{"id": "archgym/Systolic-v0", "kwargs": {"workload": "alexnet"}}],
+                                    "agents": [{"name": "random_walk", "grid": {"patience": [0, 2]}}]}))
+    r = runner.invoke(app, ["sweep", str(spec), "--workers", "1", "--no-progress"])
+    assert r.exit_code == 1 and "1 runs done, 1 failed" in r.output and "failed/" in r.output
+    assert "patience must be >= 1" in r.output and "rerun" in r.output
