@@ -22,6 +22,10 @@ Spec format::
       - name: aco
         grid: {ants: [2, 8], evaporation: [0.1, 0.5]}   # cartesian product
         hparams: {depth: 4}          # fixed hyperparameters
+      - name: ga
+        configs:                     # an explicit list of configs (crossed with grid:, if any)
+          - {population: 8, mutation: 0.1}
+          - {population: 32, mutation: 0.01}
       - name: gp
         seeds: [0]                   # optional per-agent seed override (an expensive agent)
       - random                       # a bare name: default hyperparameters
@@ -40,7 +44,7 @@ import yaml
 
 _TOP_KEYS = ("name", "budget", "seeds", "out", "envs", "agents")
 _ENV_KEYS = ("id", "label", "kwargs", "objectives")
-_AGENT_KEYS = ("name", "grid", "hparams", "seeds", "label")
+_AGENT_KEYS = ("name", "grid", "configs", "hparams", "seeds", "label")
 
 
 class SweepSpecError(ValueError):
@@ -227,16 +231,21 @@ def _agent_configs(c: _Checker, agent: Any, key: str, seeds: list[int]
     allowed = agent_class(name).hyperparameters()
     grid = c.mapping(agent.get("grid") or {}, f"{key}.grid")
     fixed = c.mapping(agent.get("hparams") or {}, f"{key}.hparams")
-    for part, values in (("grid", grid), ("hparams", fixed)):
-        for k in values:
-            if k not in allowed:
-                raise c.fail(f"{key}.{part}.{k}", f"agent {name!r} has no such hyperparameter; it takes {sorted(allowed)}")
-    both = sorted(set(grid) & set(fixed))
-    if both:
-        raise c.fail(f"{key}.hparams", f"{both} also appear in the grid")
+    listed = [c.mapping(x, f"{key}.configs[{i}]") for i, x in enumerate(c.items(agent["configs"], f"{key}.configs"))] \
+        if "configs" in agent else [{}]
+    parts = [(f"grid.{k}", k) for k in grid] + [(f"hparams.{k}", k) for k in fixed]
+    parts += [(f"configs[{i}].{k}", k) for i, x in enumerate(listed) for k in x]
+    for where, k in parts:
+        if k not in allowed:
+            raise c.fail(f"{key}.{where}", f"agent {name!r} has no such hyperparameter; it takes {sorted(allowed)}")
+    in_configs = set().union(*(set(x) for x in listed))
+    twice = (set(grid) & set(fixed)) | (in_configs & (set(grid) | set(fixed)))
+    if twice:
+        raise c.fail(key, f"{sorted(twice)} are set twice (grid, hparams and configs must not overlap)")
     keys = list(grid)
     values = [c.items(grid[k], f"{key}.grid.{k}") for k in keys]
-    configs = [{**fixed, **dict(zip(keys, combo, strict=True))} for combo in itertools.product(*values)]
+    configs = [{**fixed, **one, **dict(zip(keys, combo, strict=True))}
+               for one in listed for combo in itertools.product(*values)]
     agent_seeds = c.seeds(agent["seeds"], f"{key}.seeds") if "seeds" in agent else seeds
     return name, str(agent.get("label") or name), configs, agent_seeds
 

@@ -47,6 +47,16 @@ def test_objectives_are_scenarios_and_agents_may_override_seeds():
     assert {r.env_kwargs["objective"]["kind"] for r in sw.runs} == {"minimize", "budgets"}
 
 
+def test_explicit_config_lists_cross_the_grid():
+    spec = {**SPEC, "agents": [{"name": "ga", "hparams": {"elitism": 1}, "grid": {"mutation": [0.1, 0.2]},
+                                "configs": [{"population": 4}, {"population": 8, "tournament": 2}]}]}
+    sw = expand(spec)
+    assert len(sw) == 2 * 2 * 2
+    assert {(r.hparams["population"], r.hparams["mutation"], r.hparams.get("tournament")) for r in sw.runs} == {
+        (4, 0.1, None), (4, 0.2, None), (8, 0.1, 2), (8, 0.2, 2)}
+    assert all(r.hparams["elitism"] == 1 for r in sw.runs)
+
+
 @pytest.mark.parametrize("patch, key, words", [
     ({"budget": None}, "budget", "is required"),
     ({"budget": 0}, "budget", "positive integer"),
@@ -62,6 +72,9 @@ def test_objectives_are_scenarios_and_agents_may_override_seeds():
     ({"agents": [{"name": "ga", "grid": {"pop": [2]}}]}, r"agents\[0\]\.grid\.pop", "population"),
     ({"agents": [{"name": "ga", "grid": {"population": 8}}]}, r"agents\[0\]\.grid\.population", "list"),
     ({"agents": ["random", "random"]}, "", "same run"),
+    ({"agents": [{"name": "ga", "configs": [{"populaton": 4}]}]}, r"agents\[0\]\.configs\[0\]\.populaton", "no such"),
+    ({"agents": [{"name": "ga", "configs": [{"population": 4}], "grid": {"population": [8]}}]},
+     r"agents\[0\]", "set twice"),
 ])
 def test_bad_specs_name_the_file_and_the_key(tmp_path: Path, patch, key, words):
     spec = {**SPEC, **patch}
