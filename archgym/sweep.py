@@ -89,8 +89,7 @@ def _execute(run: RunSpec, run_id: str, out: str) -> dict[str, Any]:
     from archgym.runner import run as run_study
 
     t0 = time.perf_counter()
-    base = {"run_id": run_id, "scenario": run.scenario, "agent": run.agent_label or run.agent, "seed": run.seed,
-            "hparams": dict(run.hparams)}
+    base = _record_base(run, run_id)
     try:
         res = run_study(run.env_id, run.agent, run.budget, run.seed, log_dir=out, env_kwargs=run.env_kwargs,
                         agent_kwargs=run.hparams, run_id=run_id)
@@ -99,6 +98,11 @@ def _execute(run: RunSpec, run_id: str, out: str) -> dict[str, Any]:
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
     return {**base, "status": "done", "best_reward": res.best_reward, "best_step": res.best_step,
             "seconds": time.perf_counter() - t0}
+
+
+def _record_base(run: RunSpec, run_id: str) -> dict[str, Any]:
+    return {"run_id": run_id, "scenario": run.scenario, "agent": run.agent_label or run.agent, "seed": run.seed,
+            "hparams": dict(run.hparams)}
 
 
 def _execute_batch(batch: Sequence[tuple[RunSpec, str]], out: str) -> list[dict[str, Any]]:
@@ -205,8 +209,13 @@ def _one_thread_env() -> Iterator[None]:
                 os.environ[v] = old
 
 
-def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int) -> Iterator[dict[str, Any]]:
-    """Results as runs finish.  A worker that dies (OOM, segfault) fails its run; the pool restarts."""
+def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int,
+                  task: Any = None) -> Iterator[dict[str, Any]]:
+    """Results as runs finish.  A worker that dies (OOM, segfault) fails its run; the pool restarts.
+
+    ``task`` replaces :func:`_execute` (tests use it to kill a worker on purpose).
+    """
+    task = task or _execute
     import multiprocessing
 
     queue = list(reversed(todo))
@@ -218,7 +227,7 @@ def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int) -> It
             while queue or running:
                 while queue and len(running) < 2 * workers and not broken:
                     r, rid = queue.pop()
-                    running[pool.submit(_execute, r, rid, out)] = (r, rid)
+                    running[pool.submit(task, r, rid, out)] = (r, rid)
                 if not running:
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -228,9 +237,8 @@ def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int) -> It
                         yield f.result()
                     except BrokenProcessPool as exc:
                         broken = True
-                        yield {"run_id": rid, "scenario": r.scenario, "agent": r.agent_label or r.agent,
-                               "seed": r.seed, "hparams": dict(r.hparams), "status": "failed",
-                               "error": f"worker process died ({exc})", "traceback": "", "seconds": 0.0}
+                        yield {**_record_base(r, rid), "status": "failed", "error": f"worker process died ({exc})",
+                               "traceback": "", "seconds": 0.0}
             if not broken:
                 return
 
