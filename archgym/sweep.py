@@ -110,11 +110,6 @@ def _execute_batch(batch: Sequence[tuple[RunSpec, str]], out: str) -> list[dict[
     return [_execute(r, rid, out) for r, rid in batch]
 
 
-def _init_worker() -> None:
-    for var in _THREAD_VARS:  # one thread per process: two workers on two cores must not oversubscribe
-        os.environ[var] = "1"
-
-
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
     """An exclusive lock on the output directory; the OS drops it if the sweep is killed."""
@@ -195,7 +190,11 @@ def run_sweep(sweep: Sweep, out: str | Path | None = None, workers: int | None =
 
 @contextlib.contextmanager
 def _one_thread_env() -> Iterator[None]:
-    """Workers inherit the environment, so BLAS in each worker starts with one thread."""
+    """One BLAS thread per worker, so two workers on two cores do not oversubscribe.
+
+    Set in the parent because workers inherit the environment and load BLAS on import, before
+    any initializer could run.
+    """
     saved = {v: os.environ.get(v) for v in _THREAD_VARS}
     for v in _THREAD_VARS:
         os.environ[v] = "1"
@@ -221,7 +220,7 @@ def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int,
     queue = list(reversed(todo))
     ctx = multiprocessing.get_context("spawn")  # no forked copies of the parent's threads or locks
     while queue:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             running: dict[Future, tuple[RunSpec, str]] = {}
             broken = False
             while queue or running:
