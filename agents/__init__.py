@@ -1,4 +1,4 @@
-"""Search agents behind one ask/tell protocol (:mod:`archgym.agents.base`).
+"""Search agents behind one ask/tell protocol (:mod:`archgym.agent`).
 
 Adding an agent is one module and one line in :data:`AGENTS`.  Agents are imported lazily, so
 ``import archgym`` never loads torch or optuna.

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.agents.base import finite_reward
+from archgym.agent import finite_reward
 from archgym.objectives import MultiObjective, pareto_mask
 
 
@@ -22,7 +22,7 @@ class Fitness:
     """Scores told designs: a finite scalar reward, or a maximisation vector for multi-objective runs.
 
     Infeasible designs and non-finite rewards (``-inf`` under ``Minimize``) map to "just below the
-    worst finite reward seen so far" (:func:`~archgym.agents.base.finite_reward`), so comparisons
+    worst finite reward seen so far" (:func:`~archgym.agent.finite_reward`), so comparisons
     and arithmetic never see ``inf``/``NaN``.
 
     Args:

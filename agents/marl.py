@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.agents.base import Agent
+from archgym.agent import Agent
 from archgym.agents.common import Fitness
 
 #: largest joint action space of one group agent (a categorical over the product of its knobs)

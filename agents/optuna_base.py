@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from archgym.agents.base import Agent
+from archgym.agent import Agent
 from archgym.agents.common import Fitness
 from archgym.spaces import Ordinal
 

@@ -20,7 +20,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from archgym.agents.base import Agent
+from archgym.agent import Agent
 from archgym.agents.common import Fitness
 
 

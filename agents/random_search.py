@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgym.agents.base import Agent
+from archgym.agent import Agent
 
 
 class RandomSearch(Agent):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.agents.base import Agent
+from archgym.agent import Agent
 from archgym.agents.common import Fitness, SeenSet, neighbor_indices
 
 

@@ -15,6 +15,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from archgym.errors import (
+    ArchGymError,
+    DatasetError,
+    InvalidDesignError,
+    InvalidParameterError,
+    ProxyError,
+    SimulatorError,
+    SweepSpecError,
+    UnknownNameError,
+    WorkloadError,
+)
 from archgym.objectives import (
     Budgets,
     Constrained,
@@ -28,7 +39,7 @@ from archgym.objectives import (
     pareto_mask,
 )
 from archgym.registry import ENVS, make_env, make_simulator, register_builtin
-from archgym.spaces import Categorical, DesignSpace, Integer, InvalidDesignError, Ordinal, Pow2, Real
+from archgym.spaces import Categorical, DesignSpace, Integer, Ordinal, Pow2, Real
 
 __version__ = "0.1.0"
 
@@ -57,6 +68,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ArchGymError", "DatasetError", "InvalidParameterError", "ProxyError", "SimulatorError",
+    "SweepSpecError", "UnknownNameError", "WorkloadError",
     "Budgets", "Categorical", "Constrained", "DesignSpace", "ENVS", "Integer", "InvalidDesignError",
     "Maximize", "Minimize", "MultiObjective", "Objective", "Ordinal", "Pow2", "Real", "Target",
     "WeightedSum", "hypervolume", "make_env", "make_simulator", "pareto_mask", *_LAZY,

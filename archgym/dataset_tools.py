@@ -262,7 +262,7 @@ def import_csv(path: str | os.PathLike[str], space: Any, metrics: Mapping[str, s
             neither a parameter, a metric, the workload column nor ignored is an error, so a
             misspelt knob is never silently dropped.
         workload: workload id for every row, unless ``workload_column`` names a CSV column holding it.
-        metric_defs: :class:`~archgym.simulators.base.Metric` definitions (unit, goal, scale) for
+        metric_defs: :class:`~archgym.simulator.Metric` definitions (unit, goal, scale) for
             the metadata, e.g. those of the simulator the data will stand in for.
 
     Returns:

@@ -51,16 +51,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from archgym.errors import DatasetError
+
 SCHEMA_VERSION = 1
 META_KEY = b"archgym"
 DESIGN_PREFIX = "design."
 METRIC_PREFIX = "metric."
 ID_COLUMNS = ("run_id", "env_id", "simulator", "simulator_version", "workload", "agent", "hparams", "seed", "step")
 TAIL_COLUMNS = ("reward", "feasible", "reason", "wall_time_s")
-
-
-class DatasetError(ValueError):
-    """A dataset file is missing, malformed, or does not match the schema (names the file/column)."""
 
 
 def design_columns(df: pd.DataFrame) -> list[str]:

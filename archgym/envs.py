@@ -16,7 +16,7 @@ import gymnasium as gym
 import numpy as np
 
 from archgym.objectives import Objective
-from archgym.simulators.base import FEASIBLE, REASON, Simulator
+from archgym.simulator import FEASIBLE, REASON, Simulator
 
 OBS_LIMIT = 50.0
 
@@ -32,7 +32,7 @@ class DesignEnv(gym.Env):
 
     Observation:
         ``Box(-50, 50)`` of ``len(metrics) + 1`` float32 values: ``sign(v)·log1p(|v|/scale)`` for
-        each metric (scale from :class:`~archgym.simulators.base.Metric`; clipped to ±50, i.e.
+        each metric (scale from :class:`~archgym.simulator.Metric`; clipped to ±50, i.e.
         values up to ~1e21·scale), then the feasible flag.  All
         zeros after ``reset``; zeros for the metrics of an infeasible design.
 

@@ -15,7 +15,7 @@ single sign convention and, where it is a distance, a bounded one:
 
 Infeasible designs (``feasible=False``) get ``infeasible_reward``: -1 for the bounded forms (below
 every feasible reward), ``-inf`` for the unbounded ones unless you set a finite value.  Agents treat
-non-finite rewards as "worse than anything seen" (see ``archgym.agents.base``).
+non-finite rewards as "worse than anything seen" (see ``archgym.agent``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from archgym.simulators.base import FEASIBLE
+from archgym.simulator import FEASIBLE
 
 Norm = Literal["l1", "l2", "linf"]
 _NORMS: dict[str, Any] = {

@@ -19,10 +19,6 @@ import numpy as np
 Value = str | int | float | bool
 
 
-class InvalidDesignError(ValueError):
-    """A design is outside its space.  The message names the parameter, the value and what is allowed."""
-
-
 def _plain(value: Any) -> Any:
     """Numpy scalars to Python scalars, so designs compare, hash and serialise predictably."""
     if isinstance(value, np.generic):

@@ -2,7 +2,7 @@
 
 ArchGym's DRAMSys proxy lived in a notebook and its in-env hook loaded files that did not exist.
 Here :func:`fit_proxy` turns any archgym dataset into a :class:`ProxySimulator`, a regular
-:class:`~archgym.simulators.base.Simulator`, so every env, agent and the run loop work on it
+:class:`~archgym.simulator.Simulator`, so every env, agent and the run loop work on it
 unchanged (``gymnasium.make("archgym/DRAM-v0", backend="proxy:PATH")``).
 
 This module is the public face; the parts live in :mod:`archgym.proxy_simulator` (the model behind
@@ -33,7 +33,7 @@ from archgym.proxy_fit import (
     time_prediction,
 )
 from archgym.proxy_simulator import FORMAT_VERSION, JOINT, ProxyError, ProxySimulator, check_compatible
-from archgym.simulators.base import Simulator
+from archgym.simulator import Simulator
 
 __all__ = ["FORMAT_VERSION", "JOINT", "ProxyError", "ProxyReport", "ProxySimulator", "check_compatible",
            "evaluate_proxy", "fit_proxy", "load_proxy", "predict_frame", "select_estimator", "split_designs",

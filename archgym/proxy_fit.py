@@ -22,7 +22,7 @@ import pandas as pd
 from archgym import datasets
 from archgym.proxy_models import make_estimator, scores
 from archgym.proxy_simulator import JOINT, ProxyError, ProxySimulator
-from archgym.simulators.base import Metric, Simulator
+from archgym.simulator import Metric, Simulator
 from archgym.spaces import DesignSpace
 
 

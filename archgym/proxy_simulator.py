@@ -21,17 +21,14 @@ from typing import Any
 import numpy as np
 
 from archgym import dataset_tools
+from archgym.errors import ProxyError
 from archgym.proxy_models import native_std
-from archgym.simulators.base import Metric, Simulator
+from archgym.simulator import Metric, Simulator
 from archgym.spaces import DesignSpace
 
 FORMAT_VERSION = 1
 #: key of the single model that predicts all metrics at once (``fit_proxy(..., multi_output=True)``)
 JOINT = "*"
-
-
-class ProxyError(ValueError):
-    """A proxy cannot be trained, loaded, or used for the requested simulator (the message says why)."""
 
 
 class ProxySimulator(Simulator):

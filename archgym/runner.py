@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from archgym import datasets
-from archgym.agents.base import Agent, BudgetExhausted
+from archgym.agent import Agent
 from archgym.envs import DesignEnv
+from archgym.errors import BudgetExhausted
 from archgym.objectives import MultiObjective, pareto_mask
 
 
@@ -129,7 +130,7 @@ def run(env_or_id: gym.Env | str, agent: Agent | str, budget: int, seed: int = 0
 
     Args:
         env_or_id: an archgym env or its id (``"archgym/DRAM-v0"``).
-        agent: an :class:`~archgym.agents.base.Agent` or a registered name (built with ``seed``).
+        agent: an :class:`~archgym.agent.Agent` or a registered name (built with ``seed``).
         budget: number of simulator evaluations.
         seed: seeds the env (and the agent, when given by name).
         log_dir: if given, the trajectory is written to ``<log_dir>/<run_id>.parquet``.

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from archgym.errors import InvalidDesignError
 from archgym.parameters import (
     Categorical,
     Integer,
-    InvalidDesignError,
     Ordinal,
     Parameter,
     Pow2,

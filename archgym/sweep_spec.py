@@ -42,17 +42,11 @@ from typing import Any
 
 import yaml
 
+from archgym.errors import SweepSpecError
+
 _TOP_KEYS = ("name", "budget", "seeds", "out", "envs", "agents")
 _ENV_KEYS = ("id", "label", "kwargs", "objectives")
 _AGENT_KEYS = ("name", "grid", "configs", "hparams", "seeds", "label")
-
-
-class SweepSpecError(ValueError):
-    """A malformed sweep spec.  ``file`` and ``key`` locate the problem; the message names both."""
-
-    def __init__(self, file: str, key: str, problem: str):
-        self.file, self.key, self.problem = file, key, problem
-        super().__init__(f"{file}: {key}: {problem}" if key else f"{file}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -1,2 +1,2 @@
 """Pure analytical models (systolic array, DRAM controller, heterogeneous SoC) and adapters for
-real external simulators.  See :mod:`archgym.simulators.base` for the contract."""
+real external simulators.  See :mod:`archgym.simulator` for the contract."""

@@ -20,7 +20,7 @@ from archgym.agents import AGENTS, agent_class, make_agent
 from archgym.envs import DesignEnv
 from archgym.objectives import Minimize, MultiObjective, Target
 from archgym.runner import run
-from archgym.simulators.base import Metric, Simulator
+from archgym.simulator import Metric, Simulator
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2
 
 FAST: dict[str, dict] = {

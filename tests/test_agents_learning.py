@@ -22,7 +22,7 @@ from archgym.agents import AGENTS
 from archgym.envs import DesignEnv
 from archgym.objectives import Maximize
 from archgym.runner import run
-from archgym.simulators.base import Metric, Simulator
+from archgym.simulator import Metric, Simulator
 from archgym.spaces import Categorical, DesignSpace, Pow2
 
 OPTIMUM = (2, 5, 3, 6, 1)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archgym.simulators.base import SimulatorError
+from archgym.errors import SimulatorError
 from archgym.simulators.dram.dramsys_backend import (
     ENV_VAR,
     DRAMSysOutputError,

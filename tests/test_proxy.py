@@ -17,7 +17,7 @@ import archgym
 from archgym import datasets
 from archgym.proxy import ProxyError, ProxySimulator, fit_proxy
 from archgym.proxy_models import ESTIMATORS, scores
-from archgym.simulators.base import Metric, Simulator
+from archgym.simulator import Metric, Simulator
 from archgym.spaces import Categorical, DesignSpace, Integer, Real
 
 

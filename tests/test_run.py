@@ -10,7 +10,7 @@ from toy import ToySimulator
 
 import archgym
 from archgym import datasets
-from archgym.agents.base import Agent
+from archgym.agent import Agent
 from archgym.envs import DesignEnv
 from archgym.objectives import Minimize, MultiObjective, Target
 from archgym.runner import run

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from archgym.simulators.base import SimulatorError
+from archgym.errors import SimulatorError
 from archgym.simulators.systolic import SystolicSimulator, parse_topology
 from archgym.simulators.systolic.scalesim_backend import (
     ENV_VAR,

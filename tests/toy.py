@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from archgym.simulators.base import Metric, Simulator
+from archgym.simulator import Metric, Simulator
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2, Real
 
 

@@ -29,7 +29,7 @@ from archgym.agents import AGENTS, make_agent  # noqa: E402
 from archgym.envs import DesignEnv  # noqa: E402
 from archgym.objectives import Minimize  # noqa: E402
 from archgym.runner import run  # noqa: E402
-from archgym.simulators.base import Metric, Simulator  # noqa: E402
+from archgym.simulator import Metric, Simulator  # noqa: E402
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2, Real  # noqa: E402
 
 

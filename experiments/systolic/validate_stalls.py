@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.simulators.base import SimulatorError
+from archgym.errors import SimulatorError
 from archgym.simulators.systolic import SystolicSimulator, parse_topology
 from archgym.simulators.systolic.scalesim_backend import ENV_VAR, measure_topology
 

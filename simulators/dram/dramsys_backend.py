@@ -1,4 +1,4 @@
-"""Run a real DRAMSys 4.0 binary behind the :class:`~archgym.simulators.base.Simulator` protocol.
+"""Run a real DRAMSys 4.0 binary behind the :class:`~archgym.simulator.Simulator` protocol.
 
 Two ArchGym bugs are designed out here:
 
@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from archgym.simulators.base import Simulator, SimulatorError
+from archgym.errors import SimulatorError
+from archgym.simulator import Simulator
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.model import METRICS as MODEL_METRICS
 from archgym.simulators.dram.model import SPACE

@@ -19,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from archgym.errors import WorkloadError
+
 BUILTIN_MEMSPECS = {
     "DDR3-1600": "MICRON_1Gb_DDR3-1600_8bit_G.json",
     "DDR4-2400": "MICRON_4Gb_DDR4-2400_8bit_A.json",
@@ -26,7 +28,7 @@ BUILTIN_MEMSPECS = {
 }
 
 
-class MemSpecError(ValueError):
+class MemSpecError(WorkloadError):
     """A memory specification is missing, unreadable or lacks a required field."""
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.simulators.base import Metric, Simulator
+from archgym.simulator import Metric, Simulator
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.timing import POLICIES, ServiceConstants, prepare, simulate
 from archgym.simulators.dram.trace import BUILTIN_TRACES, Trace, load_trace, wrap_addresses

@@ -25,13 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
+from archgym.errors import WorkloadError
+
 BUILTIN_TRACES = ("stream", "random", "cloud-1", "cloud-2")
 
 _LINE = re.compile(r"^\s*(\d+)\s*:\s*(?:\(\s*(\d+)\s*\)\s*)?(read|write)\s+(0[xX][0-9a-fA-F]+)(?:\s+\S+)?\s*$",
                    re.IGNORECASE)
 
 
-class TraceFormatError(ValueError):
+class TraceFormatError(WorkloadError):
     """A trace file is malformed or empty; the message names the file and line."""
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from archgym.simulators.base import Metric, Simulator
+from archgym.simulator import Metric, Simulator
 from archgym.simulators.soc.space import SA_SIZES, build_space, slot_names
 from archgym.simulators.soc.templates import DEFAULT_LIBRARY, DNN_KIND, Library
 from archgym.simulators.soc.workload import TaskGraph, check_kinds, load_workload

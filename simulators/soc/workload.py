@@ -24,14 +24,11 @@ from typing import Any
 
 import networkx as nx
 
+from archgym.errors import WorkloadError
 from archgym.simulators.soc.templates import DNN_KIND
 
 BUILTIN_WORKLOADS = ("audio_decoder", "edge_detection", "camera_pipeline", "multi_dnn")
 LAYER_KEYS = ("P", "Wn", "K", "ifmap_words")
-
-
-class WorkloadError(ValueError):
-    """A malformed task graph; the message names the task or edge and what is wrong."""
 
 
 @dataclass(frozen=True)

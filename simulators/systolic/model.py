@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.simulators.base import Metric, Simulator
+from archgym.simulator import Metric, Simulator
 from archgym.simulators.systolic.compute import DATAFLOWS, compute, dataflow_code
 from archgym.simulators.systolic.memory import dram_traffic, stall_cycles
 from archgym.simulators.systolic.tech import Technology

@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from archgym.simulators.base import Simulator, SimulatorError
+from archgym.errors import SimulatorError
+from archgym.simulator import Simulator
 from archgym.simulators.systolic.model import METRICS, SPACE, SystolicSimulator
 from archgym.simulators.systolic.tech import Technology
 from archgym.simulators.systolic.topology import BUILTIN_WORKLOADS, Network, load_network, parse_topology

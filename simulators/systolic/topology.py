@@ -20,11 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from archgym.errors import WorkloadError
+
 CONV_COLUMNS = 7  # name + 6 dims ... + stride  (name, H, W, R, S, C, K, stride) = 8 fields
 BUILTIN_WORKLOADS = ("alexnet", "resnet18", "resnet50", "mobilenet", "transformer_block", "gpt2")
 
 
-class TopologyError(ValueError):
+class TopologyError(WorkloadError):
     """A malformed topology file; the message names the file, the line and the problem."""
 
 

@@ -1,0 +1,94 @@
+"""Every error archgym raises on purpose, under one root.
+
+Why one module: a caller (the CLI, a sweep worker, a user's notebook) can catch
+:class:`ArchGymError` and know that anything else is a bug, not bad input.  Each subclass also
+derives from the built-in exception that is its contract — ``ValueError`` for a bad value,
+``KeyError`` for an unknown name, ``TypeError`` for a wrong kind of argument, ``RuntimeError`` for
+a failed external tool — as scikit-learn's ``InvalidParameterError`` does, so code written against
+the built-ins keeps working.  Unknown names carry "did you mean" suggestions, as Gymnasium's
+``NameNotFound`` does.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+
+class ArchGymError(Exception):
+    """Root of every error archgym raises deliberately.  Its message says what to change."""
+
+
+class InvalidDesignError(ArchGymError, ValueError):
+    """A design is outside its space.  The message names the parameter, the value and what is allowed."""
+
+
+class InvalidParameterError(ArchGymError, ValueError, TypeError):
+    """A constructor or function argument (env kwarg, hyperparameter, objective field) is invalid.
+
+    Derives from both ``ValueError`` and ``TypeError`` (like scikit-learn's error of the same name)
+    because a bad argument can be either a bad value or a bad kind.
+    """
+
+
+class UnknownNameError(ArchGymError, KeyError, ValueError):
+    """A name (env, agent, workload, objective kind, estimator, metric, ...) is not registered.
+
+    ``str()`` is the plain message (``KeyError`` would quote it), with close matches suggested.
+    """
+
+    def __init__(self, kind: str, name: Any, known: Iterable[Any], hint: str = ""):
+        self.kind = kind
+        self.name = name
+        self.known = sorted(str(k) for k in known)
+        msg = f"unknown {kind} {name!r}"
+        close = suggest(name, self.known)
+        if close:
+            msg += f"; did you mean {close}?"
+        msg += f" Known: {self.known}" if len(self.known) <= 40 else f" ({len(self.known)} known)"
+        if hint:
+            msg += f". {hint}"
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class WorkloadError(ArchGymError, ValueError):
+    """A workload (file or argument) is malformed; the message names the file, line and field."""
+
+
+class SimulatorError(ArchGymError, RuntimeError):
+    """A simulator (usually an external tool behind an adapter) failed to produce results."""
+
+
+class DatasetError(ArchGymError, ValueError):
+    """A dataset file or directory is unreadable or not in archgym's schema."""
+
+
+class ProxyError(ArchGymError, ValueError):
+    """A proxy model file is invalid, unsafe, or does not match the simulator it stands in for."""
+
+
+class SweepSpecError(ArchGymError, ValueError):
+    """A sweep spec is invalid.  ``file`` and ``key`` say where; the message names both."""
+
+    def __init__(self, file: str, key: str, problem: str):
+        self.file, self.key, self.problem = file, key, problem
+        super().__init__(f"{file}: {key}: {problem}" if key else f"{file}: {problem}")
+
+
+class BudgetExhausted(ArchGymError, RuntimeError):
+    """An agent asked for more simulator evaluations than its budget (a control-flow signal)."""
+
+
+def suggest(name: Any, known: Iterable[Any], n: int = 3) -> str:
+    """``"'a' or 'b'"`` for the known names closest to ``name``, or ``""`` when none is close."""
+    known = [str(k) for k in known]
+    text = str(name)
+    close = difflib.get_close_matches(text, known, n=n, cutoff=0.6)
+    if not close:  # case-insensitive and prefix matches catch 'dram' → 'DRAM', 'cloud' → 'cloud-1'
+        low = text.lower()
+        close = [k for k in known if k.lower() == low or (low and k.lower().startswith(low))][:n]
+    return " or ".join(repr(c) for c in close)
