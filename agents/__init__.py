@@ -1,41 +1,11 @@
-"""Search agents behind one ask/tell protocol (:mod:`archgym.agent`).
+"""Search agents behind one ask/tell protocol (:class:`archgym.agent.Agent`).
 
-Adding an agent is one module and one line in :data:`AGENTS`.  Agents are imported lazily, so
-``import archgym`` never loads torch or optuna.
+Adding an agent is one module here and one line in ``BUILTIN_AGENTS`` in :mod:`archgym.registry`
+(or, from another package, :func:`archgym.register_agent` / the ``archgym.agents`` entry-point
+group).  Agents are imported lazily, so ``import archgym`` never loads torch or optuna.  The names
+below are re-exported from the registry for compatibility.
 """
 
-from __future__ import annotations
+from archgym.registry import AGENTS, agent_class, make_agent, register_agent
 
-from typing import Any
-
-#: short name → "module:Class"
-AGENTS: dict[str, str] = {
-    "random": "archgym.agents.random_search:RandomSearch",
-    "random_walk": "archgym.agents.random_walk:RandomWalk",
-    "ga": "archgym.agents.ga:GeneticAlgorithm",
-    "aco": "archgym.agents.aco:AntColony",
-    "bo": "archgym.agents.bo:TPEAgent",
-    "gp": "archgym.agents.gp:GPAgent",
-    "nsga2": "archgym.agents.nsga2:NSGA2Agent",
-    "ppo": "archgym.agents.ppo:PPOAgent",
-    "marl": "archgym.agents.marl:MARLAgent",
-}
-
-
-def agent_class(name: str) -> type:
-    from archgym.registry import load_entry_point
-
-    try:
-        return load_entry_point(AGENTS[name])
-    except KeyError:
-        raise KeyError(f"unknown agent {name!r}; registered: {sorted(AGENTS)}") from None
-
-
-def make_agent(name: str, seed: int | None = None, **hyperparameters: Any) -> Any:
-    """Build a registered agent; unknown hyperparameters are a clear error."""
-    cls = agent_class(name)
-    allowed = cls.hyperparameters()
-    unknown = [k for k in hyperparameters if k not in allowed]
-    if unknown:
-        raise TypeError(f"agent {name!r} has no hyperparameter(s) {unknown}; it takes {sorted(allowed)}")
-    return cls(seed=seed, **hyperparameters)
+__all__ = ["AGENTS", "agent_class", "make_agent", "register_agent"]

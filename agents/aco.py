@@ -38,6 +38,7 @@ class AntColony(Agent):
     """
 
     name = "aco"
+    test_config = {"ants": 4}
 
     def __init__(self, seed: int | None = None, ants: int = 8, evaporation: float = 0.25,
                  greediness: float = 0.5, depth: int | None = 3, tau_min: float = 0.1,

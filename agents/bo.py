@@ -27,6 +27,7 @@ class TPEAgent(OptunaAgent):
     """
 
     name = "bo"
+    test_config = {"n_startup_trials": 4}
 
     def __init__(self, seed: int | None = None, n_startup_trials: int = 10, n_ei_candidates: int = 24,
                  multivariate: bool = True, storage: str | None = None, study_name: str | None = None,

@@ -42,6 +42,7 @@ class GeneticAlgorithm(Agent):
     """
 
     name = "ga"
+    test_config = {"population": 4, "elitism": 1}
     multiobjective = True
 
     def __init__(self, seed: int | None = None, population: int = 16, crossover: float = 0.9,

@@ -26,6 +26,7 @@ class GPAgent(OptunaAgent):
     """
 
     name = "gp"
+    test_config = {"n_startup_trials": 8}
     use_constraints = False
 
     def __init__(self, seed: int | None = None, n_startup_trials: int = 10, deterministic_objective: bool = True,

@@ -95,6 +95,7 @@ class MARLAgent(Agent):
     """
 
     name = "marl"
+    test_config = {"batch_size": 4}
     drives_env = True
 
     def __init__(self, seed: int | None = None, groups: list[list[str]] | dict[str, list[str]] | None = None,

@@ -28,6 +28,7 @@ class NSGA2Agent(OptunaAgent):
     """
 
     name = "nsga2"
+    test_config = {"population_size": 4}
     multiobjective = True
 
     def __init__(self, seed: int | None = None, population_size: int = 16, mutation_prob: float | None = None,

@@ -68,6 +68,7 @@ class PPOAgent(Agent):
     """
 
     name = "ppo"
+    test_config = {"n_steps": 8, "batch_size": 8, "n_epochs": 2, "net_arch": [16]}
     drives_env = True
 
     def __init__(self, seed: int | None = None, learning_rate: float = 3e-3, n_steps: int = 16,

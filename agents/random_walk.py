@@ -32,6 +32,7 @@ class RandomWalk(Agent):
     """
 
     name = "random_walk"
+    test_config = {"patience": 4}
 
     def __init__(self, seed: int | None = None, patience: int = 24, p_accept_worse: float = 0.0,
                  unique: bool = True):

@@ -6,6 +6,9 @@ used.  Public API::
 
     archgym.run(env_or_id, agent, budget, seed, log_dir=None)   # one study → RunResult
     archgym.make_agent("ga", seed=0, population=16)             # agents by registry name
+    archgym.make("archgym/DRAM-v0", workload="random")         # gymnasium.make, plugin envs included
+    archgym.register_simulator(name, "pkg.mod:Class", ...)       # third-party envs and agents
+    archgym.register_agent(name, "pkg.mod:Class")
     archgym.parallel_env("archgym/DRAM-v0")                     # PettingZoo multi-agent view
     archgym.datasets.load("runs/")                              # trajectories as a DataFrame
 """
@@ -24,6 +27,7 @@ from archgym.errors import (
     SimulatorError,
     SweepSpecError,
     UnknownNameError,
+    UnknownParameterError,
     WorkloadError,
 )
 from archgym.objectives import (
@@ -38,7 +42,18 @@ from archgym.objectives import (
     hypervolume,
     pareto_mask,
 )
-from archgym.registry import ENVS, make_env, make_simulator, register_builtin
+from archgym.registry import (
+    AGENTS,
+    ENVS,
+    EnvEntry,
+    make,
+    make_agent,
+    make_env,
+    make_simulator,
+    register_agent,
+    register_builtin,
+    register_simulator,
+)
 from archgym.spaces import Categorical, DesignSpace, Integer, Ordinal, Pow2, Real
 
 __version__ = "0.1.0"
@@ -48,8 +63,6 @@ register_builtin()
 _LAZY = {
     "run": ("archgym.runner", "run"),
     "RunResult": ("archgym.runner", "RunResult"),
-    "make_agent": ("archgym.agents", "make_agent"),
-    "AGENTS": ("archgym.agents", "AGENTS"),
     "parallel_env": ("archgym.parallel", "parallel_env"),
     "DesignParallelEnv": ("archgym.parallel", "DesignParallelEnv"),
     "DesignEnv": ("archgym.envs", "DesignEnv"),
@@ -69,8 +82,9 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ArchGymError", "DatasetError", "InvalidParameterError", "ProxyError", "SimulatorError",
-    "SweepSpecError", "UnknownNameError", "WorkloadError",
+    "SweepSpecError", "UnknownNameError", "UnknownParameterError", "WorkloadError",
     "Budgets", "Categorical", "Constrained", "DesignSpace", "ENVS", "Integer", "InvalidDesignError",
     "Maximize", "Minimize", "MultiObjective", "Objective", "Ordinal", "Pow2", "Real", "Target",
-    "WeightedSum", "hypervolume", "make_env", "make_simulator", "pareto_mask", *_LAZY,
+    "WeightedSum", "hypervolume", "make_env", "make_simulator", "pareto_mask", "AGENTS", "EnvEntry", "make",
+    "make_agent", "register_agent", "register_simulator", *_LAZY,
 ]

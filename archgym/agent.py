@@ -38,6 +38,9 @@ class Agent(ABC):  # noqa: B024  (abstract by convention: ask/tell or optimize, 
     drives_env: ClassVar[bool] = False
     #: True if the agent searches for a Pareto front when given a MultiObjective
     multiobjective: ClassVar[bool] = False
+    #: a cheap configuration (small populations, short rollouts) that conformance checks use
+    #: (:mod:`archgym.testing`), so a new agent needs no entry in any test file
+    test_config: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, seed: int | None = None):
         self.seed = seed

@@ -15,10 +15,23 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from archgym.errors import InvalidParameterError
 from archgym.objectives import Objective
 from archgym.simulator import FEASIBLE, REASON, Simulator
 
 OBS_LIMIT = 50.0
+
+
+def observation(values: np.ndarray, feasible: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Observation rows from raw metrics ``(n, k)``: ``sign(v)·log1p(|v|/scale)`` clipped to
+    ±``OBS_LIMIT``, zeros for infeasible designs and non-finite values, then the feasible flag.
+
+    One definition, shared by the env and by datasets that rebuild episodes (Minari export).
+    """
+    obs = np.sign(values) * np.log1p(np.abs(values) / scales)
+    obs[~feasible] = 0.0
+    obs = np.clip(np.nan_to_num(obs, nan=0.0, posinf=0.0, neginf=0.0), -OBS_LIMIT, OBS_LIMIT)
+    return np.concatenate([obs, feasible[:, None].astype(float)], axis=1).astype(np.float32)
 
 
 class DesignEnv(gym.Env):
@@ -53,9 +66,9 @@ class DesignEnv(gym.Env):
     def __init__(self, simulator: Simulator, objective: Objective, max_steps: int = 16,
                  render_mode: str | None = None, env_id: str | None = None):
         if max_steps < 1:
-            raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+            raise InvalidParameterError(f"max_steps must be >= 1, got {max_steps}")
         if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+            raise InvalidParameterError(f"render_mode must be None or 'ansi', got {render_mode!r}")
         objective.check(simulator.metric_names)
         self.simulator = simulator
         self.objective = objective
@@ -103,11 +116,7 @@ class DesignEnv(gym.Env):
     def observe(self, result: Mapping[str, np.ndarray]) -> np.ndarray:
         """Normalised observation rows for an ``evaluate`` result."""
         vals = np.stack([np.asarray(result[m.name], dtype=float) for m in self.simulator.metrics], axis=1)
-        feas = np.asarray(result[FEASIBLE], dtype=bool)
-        obs = np.sign(vals) * np.log1p(np.abs(vals) / self._scales)
-        obs[~feas] = 0.0
-        obs = np.clip(np.nan_to_num(obs, nan=0.0, posinf=0.0, neginf=0.0), -OBS_LIMIT, OBS_LIMIT)
-        return np.concatenate([obs, feas[:, None].astype(float)], axis=1).astype(np.float32)
+        return observation(vals, np.asarray(result[FEASIBLE], dtype=bool), self._scales)
 
     def _info(self, idx: np.ndarray, result: Mapping[str, np.ndarray]) -> dict[str, Any]:
         design = self.space.decode(idx)

@@ -24,11 +24,14 @@ class InvalidDesignError(ArchGymError, ValueError):
     """A design is outside its space.  The message names the parameter, the value and what is allowed."""
 
 
-class InvalidParameterError(ArchGymError, ValueError, TypeError):
-    """A constructor or function argument (env kwarg, hyperparameter, objective field) is invalid.
+class InvalidParameterError(ArchGymError, ValueError):
+    """A constructor or function argument (env kwarg, hyperparameter, objective field) has a bad value."""
 
-    Derives from both ``ValueError`` and ``TypeError`` (like scikit-learn's error of the same name)
-    because a bad argument can be either a bad value or a bad kind.
+
+class UnknownParameterError(InvalidParameterError, TypeError):
+    """An argument name a function does not take (an unknown hyperparameter or objective field).
+
+    Also a ``TypeError``, as Python's own "unexpected keyword argument" is.
     """
 
 
@@ -38,17 +41,17 @@ class UnknownNameError(ArchGymError, KeyError, ValueError):
     ``str()`` is the plain message (``KeyError`` would quote it), with close matches suggested.
     """
 
-    def __init__(self, kind: str, name: Any, known: Iterable[Any], hint: str = ""):
+    def __init__(self, kind: str, name: Any, known: Iterable[Any], hint: str = "", prefix: str = ""):
         self.kind = kind
         self.name = name
-        self.known = sorted(str(k) for k in known)
-        msg = f"unknown {kind} {name!r}"
+        self.known = [str(k) for k in known]
+        msg = f"{prefix or 'unknown ' + kind} {name!r}"
         close = suggest(name, self.known)
         if close:
-            msg += f"; did you mean {close}?"
-        msg += f" Known: {self.known}" if len(self.known) <= 40 else f" ({len(self.known)} known)"
+            msg += f" (did you mean {close}?)"
+        msg += f"; allowed: {', '.join(self.known)}" if len(self.known) <= 40 else f" ({len(self.known)} known)"
         if hint:
-            msg += f". {hint}"
+            msg += f"; {hint}"
         super().__init__(msg)
 
     def __str__(self) -> str:
@@ -57,6 +60,10 @@ class UnknownNameError(ArchGymError, KeyError, ValueError):
 
 class WorkloadError(ArchGymError, ValueError):
     """A workload (file or argument) is malformed; the message names the file, line and field."""
+
+
+class WorkloadNotFoundError(WorkloadError, FileNotFoundError):
+    """A workload file does not exist (also a ``FileNotFoundError``)."""
 
 
 class SimulatorError(ArchGymError, RuntimeError):
@@ -77,6 +84,10 @@ class SweepSpecError(ArchGymError, ValueError):
     def __init__(self, file: str, key: str, problem: str):
         self.file, self.key, self.problem = file, key, problem
         super().__init__(f"{file}: {key}: {problem}" if key else f"{file}: {problem}")
+
+
+class SweepError(ArchGymError, RuntimeError):
+    """A sweep cannot proceed (its output directory is locked by another sweep, a backend is missing)."""
 
 
 class BudgetExhausted(ArchGymError, RuntimeError):

@@ -20,6 +20,7 @@ non-finite rewards as "worse than anything seen" (see ``archgym.agent``).
 
 from __future__ import annotations
 
+import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -27,6 +28,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from archgym.errors import InvalidParameterError, UnknownNameError, UnknownParameterError
+from archgym.lookup import Registry
 from archgym.simulator import FEASIBLE
 
 Norm = Literal["l1", "l2", "linf"]
@@ -42,7 +45,7 @@ def _column(results: Mapping[str, np.ndarray], name: str) -> np.ndarray:
         return np.asarray(results[name], dtype=float).reshape(-1)
     except KeyError:
         metrics = [k for k in results if k not in (FEASIBLE, "reason")]
-        raise KeyError(f"objective needs metric {name!r}, but the simulator provides {metrics}") from None
+        raise UnknownNameError("metric", name, metrics, prefix="objective needs metric") from None
 
 
 def _feasible(results: Mapping[str, np.ndarray], n: int) -> np.ndarray:
@@ -84,7 +87,7 @@ class Objective(ABC):
         """Raise a clear error if this objective reads a metric the simulator does not have."""
         missing = [m for m in self.metrics if m not in metric_names]
         if missing:
-            raise ValueError(f"objective {self.name!r} needs metric(s) {missing}; available: {list(metric_names)}")
+            raise InvalidParameterError(f"objective {self.name!r} needs metric(s) {missing}; available: {list(metric_names)}")
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if k != "kind")
@@ -113,14 +116,14 @@ class Target(Objective):
     def __init__(self, targets: Mapping[str, float], norm: Norm = "l2",
                  mode: Literal["two_sided", "at_most"] = "two_sided", infeasible_reward: float = -1.0):
         if not targets:
-            raise ValueError("Target needs at least one metric target")
+            raise InvalidParameterError("Target needs at least one metric target")
         if norm not in _NORMS:
-            raise ValueError(f"unknown norm {norm!r}; allowed: {sorted(_NORMS)}")
+            raise InvalidParameterError(f"unknown norm {norm!r}; allowed: {sorted(_NORMS)}")
         if mode not in ("two_sided", "at_most"):
-            raise ValueError(f"unknown mode {mode!r}; allowed: 'two_sided', 'at_most'")
+            raise InvalidParameterError(f"unknown mode {mode!r}; allowed: 'two_sided', 'at_most'")
         for k, v in targets.items():
             if not (math.isfinite(v) and v != 0):
-                raise ValueError(f"target for {k!r} must be finite and non-zero, got {v}")
+                raise InvalidParameterError(f"target for {k!r} must be finite and non-zero, got {v}")
         self.targets = {k: float(v) for k, v in targets.items()}
         self.norm = norm
         self.mode = mode
@@ -156,7 +159,7 @@ class Minimize(Objective):
 
     def __init__(self, metric: str, scale: float = 1.0, infeasible_reward: float = -math.inf):
         if not scale > 0:
-            raise ValueError("scale must be positive")
+            raise InvalidParameterError("scale must be positive")
         self.metric, self.scale, self.infeasible_reward = metric, float(scale), float(infeasible_reward)
 
     @property
@@ -193,11 +196,11 @@ class WeightedSum(Objective):
     def __init__(self, weights: Mapping[str, float], goals: Mapping[str, str] | None = None,
                  scales: Mapping[str, float] | None = None, infeasible_reward: float = -math.inf):
         if not weights or any(w < 0 for w in weights.values()):
-            raise ValueError("WeightedSum needs non-negative weights for at least one metric")
+            raise InvalidParameterError("WeightedSum needs non-negative weights for at least one metric")
         goals = dict(goals or {})
         bad = {k: g for k, g in goals.items() if g not in ("min", "max")}
         if bad:
-            raise ValueError(f"goals must be 'min' or 'max', got {bad}")
+            raise InvalidParameterError(f"goals must be 'min' or 'max', got {bad}")
         self.weights = {k: float(v) for k, v in weights.items()}
         self.goals = {k: goals.get(k, "min") for k in weights}
         self.scales = {k: float((scales or {}).get(k, 1.0)) for k in weights}
@@ -230,7 +233,7 @@ class Constrained(Objective):
 
     def __init__(self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1e3):
         if not budgets:
-            raise ValueError("Constrained needs at least one budget")
+            raise InvalidParameterError("Constrained needs at least one budget")
         self.objective = objective
         self.budgets = {k: float(v) for k, v in budgets.items()}
         self.penalty = float(penalty)
@@ -275,13 +278,13 @@ class MultiObjective(Objective):
     def __init__(self, goals: Mapping[str, str], ref_point: Mapping[str, float],
                  weights: Mapping[str, float] | None = None, infeasible_reward: float = -math.inf):
         if len(goals) < 2:
-            raise ValueError("MultiObjective needs at least two metrics")
+            raise InvalidParameterError("MultiObjective needs at least two metrics")
         bad = {k: g for k, g in goals.items() if g not in ("min", "max")}
         if bad:
-            raise ValueError(f"goals must be 'min' or 'max', got {bad}")
+            raise InvalidParameterError(f"goals must be 'min' or 'max', got {bad}")
         missing = [k for k in goals if k not in ref_point]
         if missing:
-            raise ValueError(f"ref_point lacks metric(s) {missing}")
+            raise InvalidParameterError(f"ref_point lacks metric(s) {missing}")
         self.goals = dict(goals)
         self.ref_point = {k: float(ref_point[k]) for k in goals}
         self.weights = {k: float((weights or {}).get(k, 1.0)) for k in goals}
@@ -378,26 +381,49 @@ def _hso(p: np.ndarray) -> float:
     return vol
 
 
+def _constrained(objective: Mapping[str, Any], budgets: Mapping[str, float], penalty: float = 1e3) -> Constrained:
+    """``{"kind": "constrained", "objective": {...}, "budgets": {...}}``: the inner objective from its dict."""
+    return Constrained(objective_from_dict(objective), budgets, penalty)
+
+
+#: objective kind → factory taking the dict's other fields as keyword arguments
+OBJECTIVES: Registry[Any] = Registry("objective kind")
+for _kind, _factory in {"target": Target, "budgets": Budgets, "minimize": Minimize, "maximize": Maximize,
+                        "weighted_sum": WeightedSum, "constrained": _constrained, "multi": MultiObjective}.items():
+    OBJECTIVES.register(_kind, _factory)
+
+
+def register_objective(kind: str, factory: Any, *, replace: bool = False) -> None:
+    """Add an objective kind: ``factory(**fields)`` builds it from its dict form (and its
+    ``to_dict()`` must return ``{"kind": kind, **fields}``)."""
+    OBJECTIVES.register(kind, factory, replace=replace)
+
+
 def objective_from_dict(d: Mapping[str, Any]) -> Objective:
-    """Build an objective from its ``to_dict`` form (used by configs, the CLI and sweeps)."""
+    """Build an objective from its ``to_dict`` form (used by configs, the CLI and sweeps).
+
+    Raises:
+        UnknownNameError: an unknown ``kind`` (with suggestions).
+        InvalidParameterError: not a mapping, no ``kind``, or fields the kind does not take or
+            lacks (naming them and the fields it takes).
+    """
+    if not isinstance(d, Mapping):
+        raise InvalidParameterError(f"an objective must be a mapping with a 'kind' (one of {sorted(OBJECTIVES)}), "
+                                    f"got {d!r}")
     d = dict(d)
-    kind = d.pop("kind", None)
-    if kind == "target":
-        return Target(**d)
-    if kind == "budgets":
-        return Budgets(**d)
-    if kind == "minimize":
-        return Minimize(**d)
-    if kind == "maximize":
-        return Maximize(**d)
-    if kind == "weighted_sum":
-        return WeightedSum(**d)
-    if kind == "constrained":
-        return Constrained(objective_from_dict(d.pop("objective")), **d)
-    if kind == "multi":
-        return MultiObjective(**d)
-    raise ValueError(f"unknown objective kind {kind!r}; allowed: target, budgets, minimize, maximize, "
-                     "weighted_sum, constrained, multi")
+    if "kind" not in d:
+        raise InvalidParameterError(f"objective {d!r} has no 'kind'; kinds are {sorted(OBJECTIVES)}")
+    kind = d.pop("kind")
+    factory = OBJECTIVES.load(kind)
+    params = inspect.signature(factory).parameters
+    takes = [n for n in params if n != "self"]
+    unknown = [k for k in d if k not in params]
+    missing = [n for n, p in params.items() if p.default is inspect.Parameter.empty and n not in d and n != "self"]
+    if unknown or missing:
+        what = "; ".join(x for x in (f"unknown field(s) {unknown}" if unknown else "",
+                                     f"missing field(s) {missing}" if missing else "") if x)
+        raise UnknownParameterError(f"objective kind {kind!r}: {what}; it takes {takes}")
+    return factory(**d)
 
 
 def as_objective(obj: Objective | Mapping[str, Any] | None, default: Mapping[str, Any]) -> Objective:

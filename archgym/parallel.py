@@ -22,6 +22,7 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 from archgym.envs import DesignEnv
+from archgym.errors import InvalidParameterError, UnknownNameError
 
 Groups = Mapping[str, Sequence[str]] | Sequence[Sequence[str]] | None
 
@@ -41,17 +42,17 @@ def resolve_groups(names: Sequence[str], groups: Groups) -> dict[str, list[int]]
     seen: dict[str, str] = {}
     for agent, knobs in items:
         if isinstance(knobs, str) or not len(knobs):
-            raise ValueError(f"group {agent!r} must be a non-empty list of knob names, got {knobs!r}")
+            raise InvalidParameterError(f"group {agent!r} must be a non-empty list of knob names, got {knobs!r}")
         for k in knobs:
             if k not in pos:
-                raise ValueError(f"group {agent!r}: unknown knob {k!r}; knobs are {list(names)}")
+                raise InvalidParameterError(f"group {agent!r}: unknown knob {k!r}; knobs are {list(names)}")
             if k in seen:
-                raise ValueError(f"knob {k!r} is in both group {seen[k]!r} and group {agent!r}")
+                raise InvalidParameterError(f"knob {k!r} is in both group {seen[k]!r} and group {agent!r}")
             seen[k] = str(agent)
         out[str(agent)] = [pos[k] for k in knobs]
     missing = [n for n in names if n not in seen]
     if missing:
-        raise ValueError(f"knob(s) {missing} belong to no group; every knob needs exactly one agent")
+        raise InvalidParameterError(f"knob(s) {missing} belong to no group; every knob needs exactly one agent")
     return out
 
 
@@ -87,7 +88,7 @@ class DesignParallelEnv(ParallelEnv):
     def __init__(self, env: gym.Env, groups: Groups = None):
         base = env.unwrapped
         if not isinstance(base, DesignEnv):
-            raise TypeError(f"DesignParallelEnv wraps an archgym DesignEnv, got {type(base).__name__}")
+            raise InvalidParameterError(f"DesignParallelEnv wraps an archgym DesignEnv, got {type(base).__name__}")
         self.env = env
         self.space = base.space
         self.render_mode = base.render_mode
@@ -111,7 +112,7 @@ class DesignParallelEnv(ParallelEnv):
 
     def _check_agent(self, agent: str) -> None:
         if agent not in self.slices:
-            raise KeyError(f"unknown agent {agent!r}; agents are {self.possible_agents}")
+            raise UnknownNameError("agent of this env", agent, self.possible_agents)
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
         obs, info = self.env.reset(seed=seed, options=options)
@@ -126,10 +127,10 @@ class DesignParallelEnv(ParallelEnv):
         """Compose per-agent actions into one index vector (the wrapped env's action)."""
         missing = [a for a in self.agents if a not in actions]
         if missing:
-            raise ValueError(f"every live agent must act each step; no action for {missing}")
+            raise InvalidParameterError(f"every live agent must act each step; no action for {missing}")
         extra = [a for a in actions if a not in self.slices]
         if extra:
-            raise ValueError(f"actions for unknown agent(s) {extra}; agents are {self.possible_agents}")
+            raise InvalidParameterError(f"actions for unknown agent(s) {extra}; agents are {self.possible_agents}")
         joint = np.zeros(len(self.space), dtype=np.int64)
         for a, ix in self.slices.items():
             joint[ix] = np.asarray(actions[a], dtype=np.int64).reshape(-1)
@@ -137,7 +138,7 @@ class DesignParallelEnv(ParallelEnv):
 
     def step(self, actions: Mapping[str, Any]):
         if not self.agents:
-            raise RuntimeError("step() after the episode ended; call reset()")
+            raise InvalidParameterError("step() after the episode ended; call reset()")
         obs, reward, terminated, truncated, info = self.env.step(self.joint_action(actions))
         agents = self.agents
         self._last_obs = obs
@@ -168,11 +169,11 @@ def parallel_env(env_id_or_env: str | gym.Env, groups: Groups = None, **kwargs: 
         **kwargs: env kwargs (objective, workload, max_steps, …) when given an id.
     """
     if isinstance(env_id_or_env, str):
-        import archgym  # noqa: F401  (registers the envs)
+        from archgym.registry import make
 
-        env = gym.make(env_id_or_env, **kwargs)
+        env = make(env_id_or_env, **kwargs)
     else:
         if kwargs:
-            raise ValueError("env kwargs only apply when the env is given by id")
+            raise InvalidParameterError("env kwargs only apply when the env is given by id")
         env = env_id_or_env
     return DesignParallelEnv(env, groups=groups)

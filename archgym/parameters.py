@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from archgym.errors import InvalidParameterError
+
 Value = str | int | float | bool
 
 
@@ -84,9 +86,9 @@ class Categorical(Parameter):
 
     def __post_init__(self) -> None:
         if len(self.choices) < 1:
-            raise ValueError(f"Categorical {self.name!r} needs at least one choice")
+            raise InvalidParameterError(f"Categorical {self.name!r} needs at least one choice")
         if len(set(self.choices)) != len(self.choices):
-            raise ValueError(f"Categorical {self.name!r} has duplicate choices: {self.choices}")
+            raise InvalidParameterError(f"Categorical {self.name!r} has duplicate choices: {self.choices}")
         object.__setattr__(self, "choices", tuple(_plain(c) for c in self.choices))
 
     @property
@@ -183,13 +185,13 @@ class Ordinal(Parameter):
     def __post_init__(self) -> None:
         vals = tuple(_plain(v) for v in self.values)
         if len(vals) < 1:
-            raise ValueError(f"Ordinal {self.name!r} needs at least one value")
+            raise InvalidParameterError(f"Ordinal {self.name!r} needs at least one value")
         if any(isinstance(v, bool) or not isinstance(v, int | float) for v in vals):
-            raise ValueError(f"Ordinal {self.name!r} values must be numbers, got {vals}")
+            raise InvalidParameterError(f"Ordinal {self.name!r} values must be numbers, got {vals}")
         if list(vals) != sorted(set(vals)):
-            raise ValueError(f"Ordinal {self.name!r} values must be strictly increasing, got {vals}")
+            raise InvalidParameterError(f"Ordinal {self.name!r} values must be strictly increasing, got {vals}")
         if self.log and vals[0] <= 0:
-            raise ValueError(f"Ordinal {self.name!r} with log=True needs positive values")
+            raise InvalidParameterError(f"Ordinal {self.name!r} with log=True needs positive values")
         object.__setattr__(self, "values", vals)
 
     @property
@@ -250,7 +252,7 @@ def _is_number(v: Any) -> bool:
 def Pow2(name: str, low: int, high: int, doc: str = "") -> Ordinal:
     """Powers of two from ``low`` to ``high`` inclusive (both powers of two)."""
     if low <= 0 or high < low or low & (low - 1) or high & (high - 1):
-        raise ValueError(f"Pow2 {name!r} bounds must be powers of two with low <= high, got {low}, {high}")
+        raise InvalidParameterError(f"Pow2 {name!r} bounds must be powers of two with low <= high, got {low}, {high}")
     values = tuple(1 << k for k in range(low.bit_length() - 1, high.bit_length()))
     return Ordinal(name=name, values=values, log=True, doc=doc)
 
@@ -266,7 +268,7 @@ class Integer(Parameter):
 
     def __post_init__(self) -> None:
         if self.high < self.low or self.step < 1 or (self.high - self.low) % self.step:
-            raise ValueError(f"Integer {self.name!r}: need low <= high and (high-low) divisible by step")
+            raise InvalidParameterError(f"Integer {self.name!r}: need low <= high and (high-low) divisible by step")
 
     @property
     def n(self) -> int:
@@ -328,11 +330,11 @@ class Real(Parameter):
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.high <= self.low:
-            raise ValueError(f"Real {self.name!r}: need finite low < high, got {self.low}, {self.high}")
+            raise InvalidParameterError(f"Real {self.name!r}: need finite low < high, got {self.low}, {self.high}")
         if self.num < 2:
-            raise ValueError(f"Real {self.name!r}: num must be >= 2")
+            raise InvalidParameterError(f"Real {self.name!r}: num must be >= 2")
         if self.log and self.low <= 0:
-            raise ValueError(f"Real {self.name!r}: log=True needs low > 0")
+            raise InvalidParameterError(f"Real {self.name!r}: log=True needs low > 0")
 
     @property
     def n(self) -> int:
@@ -398,4 +400,4 @@ def parameter_from_dict(d: Mapping[str, Any]) -> Parameter:
     try:
         return _KINDS[kind](**d)
     except KeyError:
-        raise ValueError(f"unknown parameter kind {kind!r}; allowed: {sorted(_KINDS)}") from None
+        raise InvalidParameterError(f"unknown parameter kind {kind!r}; allowed: {sorted(_KINDS)}") from None

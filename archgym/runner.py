@@ -24,7 +24,7 @@ import pandas as pd
 from archgym import datasets
 from archgym.agent import Agent
 from archgym.envs import DesignEnv
-from archgym.errors import BudgetExhausted
+from archgym.errors import BudgetExhausted, InvalidParameterError
 from archgym.objectives import MultiObjective, pareto_mask
 
 
@@ -102,23 +102,27 @@ class _Recorder:
 
 
 def make_run_id(env_id: str, env_kwargs: Mapping[str, Any], agent: str, hparams: Mapping[str, Any],
-                seed: int, budget: int, config_hash: str) -> str:
-    """A stable id: the same configuration always gets the same id (so sweeps can resume)."""
-    blob = json.dumps([env_id, dict(env_kwargs), agent, dict(hparams), seed, budget, config_hash],
-                      sort_keys=True, default=str)
+                seed: int, budget: int, config_hash: str, env_config: Mapping[str, Any] | None = None) -> str:
+    """A stable id: the same configuration always gets the same id (so sweeps can resume).
+
+    An env made from its id is fully described by ``env_kwargs``; an env given as an object is not,
+    so its objective and episode length come in as ``env_config`` (else two runs of one agent under
+    two objectives would share an id, and a file).
+    """
+    parts: list[Any] = [env_id, dict(env_kwargs), agent, dict(hparams), seed, budget, config_hash]
+    if env_config:
+        parts.append(dict(env_config))
+    blob = json.dumps(parts, sort_keys=True, default=str)
     return f"{agent}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}-s{seed}"
 
 
 def _resolve_env(env_or_id: gym.Env | str, env_kwargs: Mapping[str, Any]) -> gym.Env:
     if isinstance(env_or_id, str):
-        import archgym  # noqa: F401  (registers the envs)
+        from archgym.registry import make
 
-        if env_or_id not in gym.registry:
-            known = sorted(k for k in gym.registry if k.startswith("archgym/"))
-            raise KeyError(f"unknown env {env_or_id!r}; registered archgym envs: {known}")
-        return gym.make(env_or_id, **env_kwargs)
+        return make(env_or_id, **env_kwargs)
     if env_kwargs:
-        raise ValueError("env_kwargs only apply when the env is given by id")
+        raise InvalidParameterError("env_kwargs only apply when the env is given by id")
     return env_or_id
 
 
@@ -140,24 +144,28 @@ def run(env_or_id: gym.Env | str, agent: Agent | str, budget: int, seed: int = 0
         progress: show a progress bar.
     """
     if budget < 1:
-        raise ValueError(f"budget must be >= 1, got {budget}")
+        raise InvalidParameterError(f"budget must be >= 1, got {budget}")
     env_kwargs = dict(env_kwargs or {})
     env = _resolve_env(env_or_id, env_kwargs)
     base = env.unwrapped
     if not isinstance(base, DesignEnv):
-        raise TypeError(f"run() needs an archgym DesignEnv, got {type(base).__name__}")
+        raise InvalidParameterError(f"run() needs an archgym DesignEnv, got {type(base).__name__}")
     if isinstance(agent, str):
-        from archgym.agents import make_agent
+        from archgym.registry import make_agent
 
         agent = make_agent(agent, seed=seed, **dict(agent_kwargs or {}))
     elif agent_kwargs:
-        raise ValueError("agent_kwargs only apply when the agent is given by name")
+        raise InvalidParameterError("agent_kwargs only apply when the agent is given by name")
     sim = base.simulator
     hparams = agent.get_params()
-    rid = run_id or make_run_id(base.env_id, env_kwargs, agent.name, hparams, seed, budget, sim.config_hash())
+    env_config = None if isinstance(env_or_id, str) else {"objective": base.objective.to_dict(),
+                                                          "max_steps": base.max_steps}
+    rid = run_id or make_run_id(base.env_id, env_kwargs, agent.name, hparams, seed, budget, sim.config_hash(),
+                                env_config)
     ids = {"run_id": rid, "env_id": base.env_id, "simulator": sim.name, "simulator_version": sim.version,
-           "workload": sim.workload, "agent": agent.name, "hparams": json.dumps(hparams, sort_keys=True, default=str),
-           "seed": int(seed)}
+           "config_hash": sim.config_hash(), "workload": sim.workload,
+           "objective": datasets.canonical_json(base.objective.to_dict()), "agent": agent.name,
+           "hparams": json.dumps(hparams, sort_keys=True, default=str), "seed": int(seed)}
     recorder = _Recorder(base, ids)
     benv = BudgetedEnv(env, budget, recorder)
     agent.setup(base.space, budget, base.objective)

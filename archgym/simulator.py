@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from archgym.errors import SimulatorError
+from archgym.errors import InvalidParameterError, SimulatorError, UnknownNameError
 from archgym.spaces import DesignSpace
 
 FEASIBLE = "feasible"
@@ -47,9 +47,9 @@ class Metric:
 
     def __post_init__(self) -> None:
         if self.goal not in ("min", "max", "none"):
-            raise ValueError(f"Metric {self.name!r}: goal must be 'min', 'max' or 'none', got {self.goal!r}")
+            raise InvalidParameterError(f"Metric {self.name!r}: goal must be 'min', 'max' or 'none', got {self.goal!r}")
         if not self.scale > 0:
-            raise ValueError(f"Metric {self.name!r}: scale must be positive")
+            raise InvalidParameterError(f"Metric {self.name!r}: scale must be positive")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "unit": self.unit, "goal": self.goal, "scale": self.scale, "doc": self.doc}
@@ -115,7 +115,13 @@ class Simulator(ABC):
         for m in self.metrics:
             if m.name == name:
                 return m
-        raise KeyError(f"{self.name} has no metric {name!r}; metrics are {list(self.metric_names)}")
+        raise UnknownNameError(f"metric of {self.name}", name, self.metric_names)
+
+    def default_objective(self) -> dict[str, Any] | None:
+        """The objective (``objective_from_dict`` form) an env uses when none is given, or ``None``
+        to use the env entry's.  Override where the right default depends on the workload (the
+        SoC's budgets); a proxy returns the one of the simulator it stands in for."""
+        return None
 
     def config(self) -> dict[str, Any]:
         """Workload and technology parameters that, with ``version``, determine the results.

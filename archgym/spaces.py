@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.errors import InvalidDesignError
+from archgym.errors import InvalidDesignError, InvalidParameterError, UnknownNameError
 from archgym.parameters import (
     Categorical,
     Integer,
@@ -46,9 +46,9 @@ class DesignSpace:
     def __post_init__(self) -> None:
         names = [p.name for p in self.params]
         if len(set(names)) != len(names):
-            raise ValueError(f"duplicate parameter names in design space: {names}")
+            raise InvalidParameterError(f"duplicate parameter names in design space: {names}")
         if not names:
-            raise ValueError("a design space needs at least one parameter")
+            raise InvalidParameterError("a design space needs at least one parameter")
 
     # ---- basic facts -------------------------------------------------------------------
     @cached_property
@@ -80,7 +80,7 @@ class DesignSpace:
         for p in self.params:
             if p.name == name:
                 return p
-        raise KeyError(f"no parameter {name!r}; parameters are {list(self.names)}")
+        raise UnknownNameError("design parameter", name, self.names)
 
     def __contains__(self, name: object) -> bool:
         return name in self.names

@@ -29,3 +29,15 @@ def dramsys_dir(shared_dir: Path) -> Path:
     if not (d / "calibration.csv").is_file():
         pytest.skip(f"DRAMSys calibration data not found in {d}")
     return d
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """archgym built as a wheel, the way pip builds it (for packaging and layering checks)."""
+    import subprocess
+
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
+                    str(REPO)], check=True, capture_output=True)
+    (wheel,) = out.glob("archgym-*.whl")
+    return wheel

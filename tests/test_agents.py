@@ -1,20 +1,19 @@
 """Conformance of every registered agent (scales with the registry).
 
-``FACTORIES`` holds one cheap configuration per agent (small populations, short rollouts), in
-the style of optuna's sampler test-suite; a new agent must be added here, which
-:func:`test_every_registered_agent_has_a_factory` enforces.
+The generic checks live in :mod:`archgym.testing` (public, so third-party agents are held to the
+same contract) and run here on every registered agent in its cheap ``test_config``; the checks
+below are about archgym's own agents (state round trips, Pareto fronts, optuna storage, the CLI).
 """
 
 from __future__ import annotations
 
-import math
 import pickle
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from toy import ToySimulator
+from toy import MostlyInfeasible, ToySimulator
 
 from archgym.agents import AGENTS, agent_class, make_agent
 from archgym.envs import DesignEnv
@@ -22,34 +21,15 @@ from archgym.objectives import Minimize, MultiObjective, Target
 from archgym.runner import run
 from archgym.simulator import Metric, Simulator
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2
+from archgym.testing import AGENT_CHECKS, make_test_agent
 
-FAST: dict[str, dict] = {
-    "random": {},
-    "random_walk": {"patience": 4},
-    "ga": {"population": 4, "elitism": 1},
-    "aco": {"ants": 4},
-    "bo": {"n_startup_trials": 4},
-    "gp": {"n_startup_trials": 8},
-    "nsga2": {"population_size": 4},
-    "ppo": {"n_steps": 8, "batch_size": 8, "n_epochs": 2, "net_arch": [16]},
-    "marl": {"batch_size": 4},
-}
-FACTORIES = {name: (lambda seed, _n=name: make_agent(_n, seed=seed, **FAST[_n])) for name in FAST}
+FACTORIES = {name: (lambda seed, _n=name: make_test_agent(_n, seed)) for name in AGENTS}
 NAMES = sorted(AGENTS)
 BUDGET = 16
 
 
 def toy_env(objective=None, simulator=None) -> DesignEnv:
     return DesignEnv(simulator or ToySimulator(), objective or Target({"perf": 1.0}), max_steps=6, env_id="test/Toy")
-
-
-class MostlyInfeasible(ToySimulator):
-    """The toy with c >= 4 infeasible (60% of designs), so every agent meets infeasible designs."""
-
-    def _evaluate(self, d):
-        out = super()._evaluate(d)
-        bad = d["c"] >= 4
-        return {**out, "feasible": ~bad, "reason": np.where(bad, "c >= 4 cannot be built", "")}
 
 
 class Tradeoff(Simulator):
@@ -70,58 +50,15 @@ class Tradeoff(Simulator):
         return {"latency": lat, "area": area, "feasible": ~bad, "reason": np.where(bad, "c=9", "")}
 
 
+@pytest.mark.parametrize("check", sorted(AGENT_CHECKS))
+@pytest.mark.parametrize("name", NAMES)
+def test_agent_conformance(name: str, check: str) -> None:
+    AGENT_CHECKS[check](name)
+
+
 def designs(result) -> list[tuple]:
     cols = [c for c in result.trajectory.columns if c.startswith("design.")]
     return [tuple(r) for r in result.trajectory[cols].itertuples(index=False)]
-
-
-def test_every_registered_agent_has_a_factory():
-    assert set(FACTORIES) == set(AGENTS), "add a cheap configuration of the new agent to FAST"
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_agent_is_configuration_only(name):
-    cls = agent_class(name)
-    assert cls.name == name, f"{cls.__name__}.name must equal its registry name {name!r}"
-    doc = cls.__doc__ or ""
-    for hp, default in cls.hyperparameters().items():
-        assert hp in doc, f"{name}: hyperparameter {hp!r} is not documented in the class docstring"
-        assert getattr(cls(seed=0), hp) == default, f"{name}: {hp} must be stored unchanged"
-    with pytest.raises(TypeError, match="no hyperparameter"):
-        make_agent(name, seed=0, not_a_knob=1)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_valid_designs_and_exact_budget(name):
-    env = toy_env()
-    res = run(env, FACTORIES[name](0), BUDGET, seed=0)
-    assert len(res.trajectory) == BUDGET
-    assert env.evaluations == BUDGET, "budget = simulator evaluations, identical for every agent"
-    assert res.trajectory["step"].tolist() == list(range(BUDGET))
-    space = env.space
-    for d in res.trajectory[[f"design.{n}" for n in space.names]].to_dict("records"):
-        space.validate({k[len("design."):]: v for k, v in d.items()})
-    assert math.isfinite(res.best_reward)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_same_seed_same_trajectory(name):
-    a = run(toy_env(), FACTORIES[name](3), BUDGET, seed=3)
-    b = run(toy_env(), FACTORIES[name](3), BUDGET, seed=3)
-    assert designs(a) == designs(b)
-    assert a.trajectory["reward"].tolist() == b.trajectory["reward"].tolist()
-    c = run(toy_env(), FACTORIES[name](4), BUDGET, seed=4)
-    assert designs(c) != designs(a), "a different seed should give a different trajectory"
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("objective", [Target({"perf": 1.0}), Minimize("cost")], ids=["target", "minimize"])
-def test_infeasible_designs_are_handled(name, objective):
-    res = run(toy_env(objective, MostlyInfeasible()), FACTORIES[name](1), BUDGET, seed=1)
-    traj = res.trajectory
-    assert (~traj["feasible"]).any(), "the test should expose the agent to infeasible designs"
-    assert (traj.loc[~traj["feasible"], "reward"] == objective.infeasible_reward).all()
-    assert math.isfinite(res.best_reward) and traj["feasible"].iloc[res.best_step]
 
 
 def _drive(agent, env: DesignEnv, n: int) -> list[dict]:

@@ -212,3 +212,45 @@ def test_minari_export_round_trip(tmp_path, monkeypatch):
     env = gym.make("archgym/Systolic-v0", max_steps=5, workload="alexnet")
     env.reset(seed=0)
     np.testing.assert_allclose(env.step(ep.actions[0])[0], ep.observations[1], rtol=1e-6)
+
+
+def test_readme_schema_table_is_the_declared_schema():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert datasets.markdown_table() in readme, "regenerate the README table from archgym.datasets.markdown_table()"
+
+
+def test_objective_and_config_are_columns_and_merge_keeps_objectives_apart(tmp_path: Path):
+    from archgym.envs import DesignEnv
+    from archgym.objectives import Minimize, Target
+    from archgym.runner import run
+
+    for obj in (Target({"perf": 1.0}), Minimize("cost")):
+        run(DesignEnv(ToySimulator(), obj, env_id="test/Toy"), "random", 10, seed=0, log_dir=tmp_path)
+    df = datasets.load(tmp_path)
+    assert df["objective"].nunique() == 2 and df["config_hash"].nunique() == 1
+    assert json.loads(df["objective"].iloc[0])["kind"] in ("target", "minimize")
+    merged = datasets.load(datasets.merge(tmp_path, tmp_path / "merged" / "m.parquet"))
+    assert len(merged) == len(datasets.dedupe(df)) and merged["objective"].nunique() == 2
+    assert len(datasets.dedupe(df, per_objective=False)) == len(merged) // 2  # same designs, two objectives
+
+
+def test_schema_version_1_files_are_upgraded_on_load(tmp_path: Path):
+    import pyarrow.parquet as pq
+
+    from archgym.envs import DesignEnv
+    from archgym.objectives import Minimize
+    from archgym.runner import run
+
+    res = run(DesignEnv(ToySimulator(), Minimize("cost"), env_id="test/Toy"), "random", 5, seed=0, log_dir=tmp_path)
+    meta = datasets.read_metadata(res.path)
+    old = res.trajectory.drop(columns=["objective", "config_hash"])
+    v1 = datasets.to_table(old, {**meta, "schema_version": 1})
+    v1 = v1.replace_schema_metadata({**v1.schema.metadata, b"archgym": json.dumps({**meta, "schema_version": 1}).encode()})
+    pq.write_table(v1, tmp_path / "old.parquet")
+    df = datasets.load(tmp_path / "old.parquet")
+    assert df["objective"].iloc[0] == datasets.canonical_json(meta["objective"])
+    assert df["config_hash"].iloc[0] == meta["config_hash"]
+    assert list(df.columns) == list(res.trajectory.columns)
+    assert any("schema_version 1" in p for p in datasets.validate(tmp_path / "old.parquet"))

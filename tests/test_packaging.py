@@ -1,17 +1,17 @@
-"""Packaging: fast import without heavy deps, every sub-package listed, envs registered."""
+"""Packaging: fast import without heavy deps, every module in the wheel, envs registered."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_import_is_fast_and_light():
-    code = ("import time, sys; t = time.perf_counter(); import archgym; dt = time.perf_counter() - t; "
+    # CPU time, not wall time: other processes on a loaded machine must not fail this test
+    code = ("import time, sys; t = time.process_time(); import archgym; dt = time.process_time() - t; "
             "heavy = [m for m in ('torch', 'optuna', 'sklearn', 'pandas', 'stable_baselines3') if m in sys.modules]; "
             "print(dt, heavy)")
     times = []
@@ -22,16 +22,20 @@ def test_import_is_fast_and_light():
     assert min(times) < 0.5, f"import archgym took {min(times):.2f} s"
 
 
-def test_every_subpackage_is_listed_in_pyproject():
-    cfg = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
-    listed = set(cfg["packages"])
-    mapping = cfg["package-dir"]
-    for pkg, folder in mapping.items():
-        for init in (REPO / folder).rglob("__init__.py"):
-            rel = init.parent.relative_to(REPO / folder)
-            name = ".".join([pkg, *rel.parts]) if rel.parts else pkg
-            if "__pycache__" not in name:
-                assert name in listed, f"{name} ({init.parent}) is missing from [tool.setuptools] packages"
+def test_every_module_and_data_file_is_in_the_wheel(built_wheel: Path):
+    """Every tracked source module and data file is in the wheel pip builds, under the archgym
+    namespace (so adding a folder never needs a packaging edit)."""
+    import zipfile
+
+    names = set(zipfile.ZipFile(built_wheel).namelist())
+    roots = {"archgym": "archgym", "simulators": "archgym/simulators", "agents": "archgym/agents",
+             "data": "archgym/data"}
+    tracked = subprocess.run(["git", "ls-files", *roots], cwd=REPO, capture_output=True, text=True,
+                             check=True).stdout.split()
+    for f in tracked:
+        folder, _, rest = f.partition("/")
+        if folder == "data" or f.endswith(".py"):
+            assert f"{roots[folder]}/{rest}" in names, f"{f} is not in the wheel"
 
 
 def test_namespaced_imports_and_registration():

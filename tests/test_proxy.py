@@ -16,7 +16,7 @@ from toy import ToySimulator
 import archgym
 from archgym import datasets
 from archgym.proxy import ProxyError, ProxySimulator, fit_proxy
-from archgym.proxy_models import ESTIMATORS, scores
+from archgym.proxy._models import ESTIMATORS, scores
 from archgym.simulator import Metric, Simulator
 from archgym.spaces import Categorical, DesignSpace, Integer, Real
 
@@ -96,7 +96,7 @@ def test_every_builtin_estimator_fits(estimator):
 def test_unknown_estimator_and_mixed_workloads_are_clear_errors():
     sim = Smooth()
     df = frame_of(sim, sim.space.sample(np.random.default_rng(2), 50))
-    with pytest.raises(ValueError, match="unknown estimator 'xgb'.*built-in"):
+    with pytest.raises(ValueError, match="unknown estimator 'xgb'.*allowed: tree"):
         fit_proxy(df, sim.space, ["f"], estimator="xgb")
     mixed = pd.concat([df, df.assign(workload="other")], ignore_index=True)
     with pytest.raises(ProxyError, match="mixes workloads.*workload="):

@@ -140,7 +140,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path):
 
 def die_on_one_run(run, run_id, out):
     """A worker task that kills its process on one run, the way an OOM kill or a segfault would."""
-    from archgym.sweep import _execute
+    from archgym.sweep._execute import _execute
 
     if run.seed == 1 and run.hparams["unique"]:
         os._exit(1)
@@ -148,7 +148,7 @@ def die_on_one_run(run, run_id, out):
 
 
 def test_a_dead_worker_fails_its_runs_and_the_pool_restarts(tmp_path: Path):
-    from archgym.sweep import _pool_results
+    from archgym.sweep._execute import _pool_results
 
     sw = expand(SPEC)  # order: (unique, seed) = (T, 0), (T, 1), (F, 0), (F, 1)
     results = {r["run_id"]: r for r in _pool_results(list(zip(sw.runs, sw.ids, strict=True)), str(tmp_path), 1,

@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from archgym.errors import SimulatorError
+from archgym.errors import SimulatorError, WorkloadNotFoundError
 from archgym.simulator import Simulator
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.model import METRICS as MODEL_METRICS
 from archgym.simulators.dram.model import SPACE
-from archgym.simulators.dram.trace import BUILTIN_TRACES, builtin_trace_path
+from archgym.simulators.dram.trace import BUILTIN_TRACES, builtin_trace_path, workload_alias
 
 ENV_VAR = "ARCHGYM_DRAMSYS"
 _UNITS = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0, "ps": 1e-3, "fs": 1e-6}
@@ -131,11 +131,12 @@ class DRAMSysSimulator(Simulator):
 
     def __init__(self, binary_path: str | os.PathLike[str] | None = None, trace: str | Path = "stream",
                  memspec: str | Path = "DDR3-1600", trace_clk_mhz: float = 800.0, timeout: float = 120.0,
-                 power_down: str = "NoPowerDown"):
+                 power_down: str = "NoPowerDown", *, workload: str | Path | None = None):
+        trace = workload_alias(workload, trace, "stream")
         self.binary = resolve_binary(binary_path)
         self.trace_path = builtin_trace_path(str(trace)) if str(trace) in BUILTIN_TRACES else Path(trace)
         if not self.trace_path.is_file():
-            raise FileNotFoundError(f"trace {str(trace)!r} not found")
+            raise WorkloadNotFoundError(f"trace {str(trace)!r} not found")
         self.memspec = memspec
         self.spec = load_memspec(memspec)
         self.trace_clk_mhz = trace_clk_mhz

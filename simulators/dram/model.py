@@ -12,7 +12,7 @@ import numpy as np
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.timing import POLICIES, ServiceConstants, prepare, simulate
-from archgym.simulators.dram.trace import BUILTIN_TRACES, Trace, load_trace, wrap_addresses
+from archgym.simulators.dram.trace import BUILTIN_TRACES, Trace, load_trace, workload_alias, wrap_addresses
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2
 
 SPACE = DesignSpace((
@@ -181,14 +181,16 @@ class DRAMSimulator(Simulator):
 
     def __init__(self, trace: str | Path | Trace = "stream", memspec: str | Path | MemSpec = "DDR3-1600",
                  trace_clk_mhz: float = 800.0, constants: ServiceConstants | None = None,
-                 refresh: RefreshConstants | None = None):
+                 refresh: RefreshConstants | None = None, *, workload: str | Path | Trace | None = None):
         """Args:
             trace: built-in trace name, ``.stl`` path, or a :class:`Trace`.
+            workload: the same as ``trace`` (the keyword every archgym env takes); give one of the two.
             memspec: built-in memspec name, DRAMSys memspec JSON path, or a :class:`MemSpec`.
             trace_clk_mhz: trace-player clock (DRAMSys ``tracesetup.clkMhz``).
             constants: controller service constants (defaults are the calibrated ones).
             refresh: refresh cost constants (defaults are the calibrated ones).
         """
+        trace = workload_alias(workload, trace, "stream")
         self.trace = load_trace(trace, trace_clk_mhz)
         self.spec = load_memspec(memspec)
         self.constants = constants or ServiceConstants()

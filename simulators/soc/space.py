@@ -17,6 +17,7 @@ that is reported infeasible.
 
 from __future__ import annotations
 
+from archgym.errors import InvalidParameterError, UnknownNameError
 from archgym.simulators.soc.workload import TaskGraph
 from archgym.simulators.systolic import DATAFLOWS
 from archgym.spaces import Categorical, DesignSpace, Integer, Ordinal, Parameter
@@ -42,9 +43,9 @@ def slot_names(graph: TaskGraph, max_cores: int, n_sa: int) -> tuple[str, ...]:
 def build_space(graph: TaskGraph, formulation: str, max_cores: int, n_sa: int) -> DesignSpace:
     """The design space of ``graph`` under ``formulation``."""
     if formulation not in FORMULATIONS:
-        raise ValueError(f"unknown formulation {formulation!r}; allowed: {', '.join(FORMULATIONS)}")
+        raise UnknownNameError("formulation", formulation, FORMULATIONS)
     if max_cores < 1:
-        raise ValueError(f"max_cores must be >= 1, got {max_cores}")
+        raise InvalidParameterError(f"max_cores must be >= 1, got {max_cores}")
     alloc = formulation == "allocation"
     params: list[Parameter] = []
     if alloc:

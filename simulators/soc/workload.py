@@ -24,7 +24,7 @@ from typing import Any
 
 import networkx as nx
 
-from archgym.errors import WorkloadError
+from archgym.errors import UnknownNameError, WorkloadError, WorkloadNotFoundError
 from archgym.simulators.soc.templates import DNN_KIND
 
 BUILTIN_WORKLOADS = ("audio_decoder", "edge_detection", "camera_pipeline", "multi_dnn")
@@ -188,14 +188,14 @@ def load_workload(workload: str | Path | TaskGraph | nx.DiGraph) -> TaskGraph:
     p = Path(workload)
     if p.suffix == ".json" or p.exists():
         if not p.is_file():
-            raise FileNotFoundError(f"workload file {p} does not exist")
+            raise WorkloadNotFoundError(f"workload file {p} does not exist")
         try:
             data = json.loads(p.read_text())
         except json.JSONDecodeError as exc:
             raise WorkloadError(f"{p}: not valid JSON ({exc})") from None
         return TaskGraph.from_json(data, str(p))
     if workload not in BUILTIN_WORKLOADS:
-        raise ValueError(f"unknown workload {workload!r}; built-in: {', '.join(BUILTIN_WORKLOADS)} "
-                         "(or give the path of a task-graph JSON file)")
+        raise UnknownNameError("workload", workload, BUILTIN_WORKLOADS,
+                               hint="or give the path of a task-graph JSON file")
     res = resources.files("archgym.data").joinpath("soc", f"{workload}.json")
     return TaskGraph.from_json(json.loads(res.read_text()), f"soc/{workload}.json")

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from archgym.errors import UnknownNameError
+
 DATAFLOWS = ("os", "ws", "is")
 OS, WS, IS = 0, 1, 2
 
@@ -38,7 +40,7 @@ def dataflow_code(names: np.ndarray) -> np.ndarray:
         codes[arr == n] = i
     if (codes < 0).any():
         bad = str(arr[codes < 0].ravel()[0])
-        raise ValueError(f"unknown dataflow {bad!r}; allowed: {', '.join(DATAFLOWS)}")
+        raise UnknownNameError("dataflow", bad, DATAFLOWS)
     return codes
 
 

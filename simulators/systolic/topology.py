@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from archgym.errors import WorkloadError
+from archgym.errors import UnknownNameError, WorkloadError, WorkloadNotFoundError
 
 CONV_COLUMNS = 7  # name + 6 dims ... + stride  (name, H, W, R, S, C, K, stride) = 8 fields
 BUILTIN_WORKLOADS = ("alexnet", "resnet18", "resnet50", "mobilenet", "transformer_block", "gpt2")
@@ -62,9 +62,9 @@ class Layer:
         for label, v in (("IFMAP Height", H), ("IFMAP Width", W), ("Filter Height", R), ("Filter Width", S),
                          ("Channels", C), ("Num Filter", K), ("Strides", stride)):
             if v < 1:
-                raise ValueError(f"layer {name!r}: {label} must be >= 1, got {v}")
+                raise WorkloadError(f"layer {name!r}: {label} must be >= 1, got {v}")
         if R > H or S > W:
-            raise ValueError(f"layer {name!r}: filter {R}x{S} is larger than the IFMAP {H}x{W}")
+            raise WorkloadError(f"layer {name!r}: filter {R}x{S} is larger than the IFMAP {H}x{W}")
         eh = math.ceil((H - R + stride) / stride)
         ew = math.ceil((W - S + stride) / stride)
         return cls(name, P=eh * ew, Wn=R * S * C, K=K, ifmap_words=H * W * C)
@@ -74,7 +74,7 @@ class Layer:
         """GEMM ``M×K · K×N`` (SCALE-Sim ``-i gemm``: P = M, window = K, filters = N)."""
         for label, v in (("M", M), ("N", N), ("K", K)):
             if v < 1:
-                raise ValueError(f"layer {name!r}: {label} must be >= 1, got {v}")
+                raise WorkloadError(f"layer {name!r}: {label} must be >= 1, got {v}")
         return cls(name, P=M, Wn=K, K=N, ifmap_words=M * K)
 
 
@@ -144,10 +144,10 @@ def load_network(workload: str | Path) -> Network:
     p = Path(workload)
     if p.suffix == ".csv" or p.exists():
         if not p.is_file():
-            raise FileNotFoundError(f"topology file {p} does not exist")
+            raise WorkloadNotFoundError(f"topology file {p} does not exist")
         return parse_topology(p.read_text(), str(p))
     if workload not in BUILTIN_WORKLOADS:
-        raise ValueError(f"unknown workload {workload!r}; built-in: {', '.join(BUILTIN_WORKLOADS)} "
-                         "(or give the path of a SCALE-Sim topology CSV)")
+        raise UnknownNameError("workload", workload, BUILTIN_WORKLOADS,
+                               hint="or give the path of a SCALE-Sim topology CSV")
     res = resources.files("archgym.data").joinpath("systolic", f"{workload}.csv")
     return parse_topology(res.read_text(), f"systolic/{workload}.csv", name=str(workload))

@@ -5,10 +5,10 @@ Here :func:`fit_proxy` turns any archgym dataset into a :class:`ProxySimulator`,
 :class:`~archgym.simulator.Simulator`, so every env, agent and the run loop work on it
 unchanged (``gymnasium.make("archgym/DRAM-v0", backend="proxy:PATH")``).
 
-This module is the public face; the parts live in :mod:`archgym.proxy_simulator` (the model behind
-the Simulator protocol, save/load, compatibility checks), :mod:`archgym.proxy_fit` (honest fitting:
-split by design, model selection on the training part only, held-out report, speed) and
-:mod:`archgym.proxy_models` (estimators and scores).
+This package's ``__init__`` is the public face; the private parts are ``_simulator`` (the model
+behind the Simulator protocol, save/load, compatibility checks), ``_fit`` (honest fitting: split by
+design, model selection on the training part only, held-out report, speed) and ``_models``
+(estimators and scores).
 
 Predictions outside the training data are flagged per design: ``proxy_extrapolating`` (a feature
 outside the training range, e.g. a category never seen) always, and ``proxy_uncertainty`` (forest
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from archgym.proxy_fit import (
+from archgym.proxy._fit import (
     ProxyReport,
     evaluate_proxy,
     fit_proxy,
@@ -32,10 +32,11 @@ from archgym.proxy_fit import (
     split_designs,
     time_prediction,
 )
-from archgym.proxy_simulator import FORMAT_VERSION, JOINT, ProxyError, ProxySimulator, check_compatible
+from archgym.proxy._models import ESTIMATORS, make_estimator, scores
+from archgym.proxy._simulator import FORMAT_VERSION, JOINT, ProxyError, ProxySimulator, check_compatible
 from archgym.simulator import Simulator
 
-__all__ = ["FORMAT_VERSION", "JOINT", "ProxyError", "ProxyReport", "ProxySimulator", "check_compatible",
+__all__ = ["ESTIMATORS", "FORMAT_VERSION", "make_estimator", "scores", "JOINT", "ProxyError", "ProxyReport", "ProxySimulator", "check_compatible",
            "evaluate_proxy", "fit_proxy", "load_proxy", "predict_frame", "select_estimator", "split_designs",
            "time_prediction"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -20,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from archgym import dataset_tools
+from archgym._files import atomic_write, plain
+from archgym.datasets import strip_docs
 from archgym.errors import ProxyError
-from archgym.proxy_models import native_std
+from archgym.proxy._models import native_std
 from archgym.simulator import Metric, Simulator
 from archgym.spaces import DesignSpace
 
@@ -61,6 +61,12 @@ class ProxySimulator(Simulator):
         self.workload = str(self.source.get("workload", ""))
         self.version = f"{self.source.get('simulator', '?')}-{self.source.get('version', '?')}+{data_hash[:10]}"
         self.uncertainty = False
+
+    #: the default objective of the simulator this proxy was loaded to stand in for
+    reference_objective: dict[str, Any] | None = None
+
+    def default_objective(self) -> dict[str, Any] | None:
+        return self.reference_objective
 
     def config(self) -> dict[str, Any]:
         return {"workload": self.workload, "source": self.source.get("config_hash", ""), "data": self.data_hash,
@@ -112,19 +118,15 @@ class ProxySimulator(Simulator):
     def save(self, path: str | os.PathLike[str]) -> Path:
         """One zip file: ``meta.json`` (readable without unpickling) + ``model.pkl``; written atomically."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         state = {"models": self.models, "transforms": self.transforms, "x_range": self.x_range,
                  "feasibility": self.feasibility}
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
+
+        def write(tmp: str) -> None:
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
                 zf.writestr("meta.json", json.dumps(self.metadata(), indent=1, default=_json_default))
                 zf.writestr("model.pkl", pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+
+        atomic_write(path, write)
         return path
 
     @staticmethod
@@ -172,8 +174,11 @@ class ProxySimulator(Simulator):
                           "predictions may differ — retrain with `archgym proxy train`", stacklevel=2)
         with zipfile.ZipFile(path) as zf:
             state = pickle.loads(zf.read("model.pkl"))
-        return cls(space, metrics, state["models"], state["transforms"], state["x_range"], meta["source"],
-                   meta["data_hash"], meta["estimator"], state["feasibility"], meta.get("report"))
+        proxy = cls(space, metrics, state["models"], state["transforms"], state["x_range"], meta["source"],
+                    meta["data_hash"], meta["estimator"], state["feasibility"], meta.get("report"))
+        if expect is not None:  # the env's default objective is the one of the simulator it stands in for
+            proxy.reference_objective = expect.default_objective()
+        return proxy
 
 
 def check_compatible(path: Any, space: DesignSpace, metric_names: Sequence[str], expect: Simulator,
@@ -186,7 +191,7 @@ def check_compatible(path: Any, space: DesignSpace, metric_names: Sequence[str],
                          f"only in proxy: {sorted(set(mine) - set(theirs))}, "
                          f"only in simulator: {sorted(set(theirs) - set(mine))})")
     for p, q in zip(space.params, expect.space.params, strict=True):
-        a, b = dataset_tools._strip_docs(p.to_dict()), dataset_tools._strip_docs(q.to_dict())
+        a, b = strip_docs(p.to_dict()), strip_docs(q.to_dict())
         if a != b:
             raise ProxyError(f"{where}: parameter {p.name!r} differs (proxy: {a}, simulator: {b})")
     extra = [m for m in metric_names if m not in expect.metric_names]
@@ -201,9 +206,8 @@ def check_compatible(path: Any, space: DesignSpace, metric_names: Sequence[str],
 
 
 def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
     if isinstance(obj, np.ndarray):
         return obj.tolist()
-    return str(obj)
+    value = plain(obj)
+    return value if value is not obj else str(obj)
 

@@ -74,7 +74,7 @@ class RunSpec:
 
     def run_id(self) -> str:
         """The id the run loop gives this run (``<out>/<run_id>.parquet``)."""
-        from archgym.agents import make_agent
+        from archgym.registry import make_agent
         from archgym.runner import make_run_id
 
         agent = make_agent(self.agent, seed=self.seed, **dict(self.hparams))
@@ -107,11 +107,9 @@ def _config_hash(env_id: str, env_kwargs: Mapping[str, Any]) -> str:
     kwargs = {k: v for k, v in env_kwargs.items() if k != "objective"}
     key = json.dumps([env_id, kwargs], sort_keys=True, default=str)
     if key not in _HASHES:
-        import gymnasium as gym
+        from archgym.registry import make
 
-        import archgym  # noqa: F401  (registers envs)
-
-        _HASHES[key] = gym.make(env_id, **kwargs).unwrapped.simulator.config_hash()
+        _HASHES[key] = make(env_id, **kwargs).unwrapped.simulator.config_hash()
     return _HASHES[key]
 
 
@@ -183,45 +181,48 @@ def expand(spec: Any, source: str = "<spec>") -> Sweep:
 def _env_scenarios(c: _Checker, env: Any, key: str) -> list[tuple[str, str, dict[str, Any], str]]:
     import gymnasium as gym
 
-    import archgym  # noqa: F401  (registers envs)
+    from archgym.errors import ArchGymError
     from archgym.objectives import objective_from_dict
+    from archgym.registry import entry
 
     env = {"id": env} if isinstance(env, str) else c.mapping(env, key, _ENV_KEYS)
-    env_id = env.get("id")
-    if env_id not in gym.registry:
-        known = sorted(k for k in gym.registry if k.startswith("archgym/"))
-        raise c.fail(f"{key}.id", f"unknown env {env_id!r}; registered: {known}")
+    try:
+        env_id = entry(env.get("id")).id
+    except ArchGymError as exc:
+        raise c.fail(f"{key}.id", str(exc)) from None
     kwargs = dict(c.mapping(env.get("kwargs") or {}, f"{key}.kwargs"))
     if "objective" in kwargs and "objectives" in env:
         raise c.fail(f"{key}.kwargs.objective", "give the objective either here or under 'objectives', not both")
-    label = str(env.get("label") or kwargs.get("trace") or kwargs.get("workload") or env_id)
     objectives = c.mapping(env.get("objectives") or {None: None}, f"{key}.objectives")
     scenarios = []
+    label = env.get("label")
     for obj_name, obj in objectives.items():
         okey = f"{key}.objectives.{obj_name}"
         full = dict(kwargs)
         if obj is not None:
             try:
                 objective_from_dict(c.mapping(obj, okey))
-            except (TypeError, ValueError) as exc:
+            except ArchGymError as exc:
                 raise c.fail(okey, str(exc)) from None
             full["objective"] = dict(obj)
         try:  # the env checks kwargs, and that the objective reads metrics the simulator has
-            gym.make(env_id, **full)
-        except (TypeError, ValueError, KeyError, OSError) as exc:
+            made = gym.make(env_id, **full)
+        except (ArchGymError, TypeError, OSError) as exc:
             raise c.fail(okey if obj is not None else f"{key}.kwargs", f"{env_id} refuses it: {exc}") from None
-        scenarios.append((env_id, label, full, "" if obj_name is None else str(obj_name)))
+        label = label or made.unwrapped.simulator.workload or env_id  # default label: the workload's name
+        scenarios.append((env_id, str(label), full, "" if obj_name is None else str(obj_name)))
     return scenarios
 
 
 def _agent_configs(c: _Checker, agent: Any, key: str, seeds: list[int]
                    ) -> tuple[str, str, list[dict[str, Any]], list[int]]:
-    from archgym.agents import AGENTS, agent_class
+    from archgym.errors import UnknownNameError
+    from archgym.registry import AGENTS, agent_class
 
     agent = {"name": agent} if isinstance(agent, str) else c.mapping(agent, key, _AGENT_KEYS)
     name = agent.get("name")
-    if name not in AGENTS:
-        raise c.fail(f"{key}.name", f"unknown agent {name!r}; registered: {sorted(AGENTS)}")
+    if not isinstance(name, str) or name not in AGENTS:
+        raise c.fail(f"{key}.name", str(UnknownNameError("agent", name, AGENTS)))
     allowed = agent_class(name).hyperparameters()
     grid = c.mapping(agent.get("grid") or {}, f"{key}.grid")
     fixed = c.mapping(agent.get("hparams") or {}, f"{key}.hparams")

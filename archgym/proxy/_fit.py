@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from archgym import datasets
-from archgym.proxy_models import make_estimator, scores
-from archgym.proxy_simulator import JOINT, ProxyError, ProxySimulator
+from archgym.proxy._models import make_estimator, scores
+from archgym.proxy._simulator import JOINT, ProxyError, ProxySimulator
 from archgym.simulator import Metric, Simulator
 from archgym.spaces import DesignSpace
 
@@ -95,7 +95,8 @@ def _prepare(dataset: Any, space: DesignSpace | None, metrics: Iterable[Any] | N
     missing = [c for c in expected if c not in df.columns]
     if missing:
         raise ProxyError(f"the dataset has no design column(s) {missing}; is it from another design space?")
-    df = datasets.dedupe(df.drop(columns=[c for c in datasets.design_columns(df) if c not in expected]))
+    df = datasets.dedupe(df.drop(columns=[c for c in datasets.design_columns(df) if c not in expected]),
+                         per_objective=False)
     return _Data(df, meta, space, mets, expected)
 
 
@@ -163,7 +164,7 @@ def fit_proxy(dataset: Any, space: DesignSpace | None = None, metrics: Iterable[
         metrics: metric names (or :class:`Metric`) to model; default all of ``reference``'s, else all
             metric columns.  To serve as an env backend a proxy must model the metrics its
             objective reads (all of the simulator's, unless loaded with ``allow_subset``).
-        estimator: a name from :data:`archgym.proxy_models.ESTIMATORS` or a scikit-learn regressor.
+        estimator: a name from :data:`archgym.proxy.ESTIMATORS` or a scikit-learn regressor.
         log_target: fit log(metric) (``"auto"``: where all training values are positive); costs
             and times span decades, and relative error is what matters.
         test_size: fraction of unique designs held out for the report (0: no report, all used).
@@ -319,7 +320,7 @@ def evaluate_proxy(proxy: ProxySimulator, dataset: Any, workload: str | None = N
     Rows must be feasible with finite metrics; designs outside the proxy's space are an error.
     """
     df = dataset if isinstance(dataset, pd.DataFrame) else datasets.load(dataset)
-    df = datasets.dedupe(_single(df, "workload", workload))
+    df = datasets.dedupe(_single(df, "workload", workload), per_objective=False)
     names = [m for m in proxy.metric_names if datasets.METRIC_PREFIX + m in df.columns]
     if not names:
         raise ProxyError(f"the dataset has none of the proxy's metrics {list(proxy.metric_names)}")

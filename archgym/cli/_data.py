@@ -1,7 +1,7 @@
 """``archgym dataset …`` and ``archgym proxy …``: manage trajectory datasets and proxy cost models.
 
 Heavy imports (pandas, pyarrow, scikit-learn) happen inside the commands, so ``archgym --help``
-stays fast and ``import archgym.cli`` never loads scikit-learn.
+stays fast and ``import archgym.cli`` never loads scikit-learn.  Errors are handled by the CLI's one handler.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from archgym.cli._common import fail, handle_errors
+
 dataset_app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="Trajectory datasets: validate, merge, export, import, info.")
 proxy_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -19,22 +21,18 @@ proxy_app = typer.Typer(add_completion=False, no_args_is_help=True,
 Paths = Annotated[list[Path], typer.Argument(help="dataset files, directories or globs")]
 
 
-def _fail(msg: str) -> None:
-    typer.secho(f"error: {msg}", fg="red", err=True)
-    raise typer.Exit(2)
-
-
 def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
     out = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         out[key] = value if sep else key
         if not key:
-            _fail(f"{what} must look like CSV_NAME=NAME or NAME, got {item!r}")
+            fail(f"{what} must look like CSV_NAME=NAME or NAME, got {item!r}")
     return out
 
 
 @dataset_app.command()
+@handle_errors
 def validate(paths: Paths) -> None:
     """Check files against the schema; print each problem with its file and column."""
     from archgym import datasets
@@ -48,6 +46,7 @@ def validate(paths: Paths) -> None:
 
 
 @dataset_app.command()
+@handle_errors
 def info(paths: Paths) -> None:
     """Summarise files: rows, runs, envs, agents, simulator versions, workloads, feasibility."""
     from archgym import datasets
@@ -65,18 +64,17 @@ def info(paths: Paths) -> None:
 
 
 @dataset_app.command()
+@handle_errors
 def merge(paths: Paths, out: Annotated[Path, typer.Option(help="output Parquet file")]) -> None:
     """Merge files into one, dropping repeated (design, simulator version, workload) evaluations."""
     from archgym import datasets
 
-    try:
-        path = datasets.merge(paths, out)
-    except datasets.DatasetError as exc:
-        _fail(str(exc))
+    path = datasets.merge(paths, out)
     typer.echo(f"{len(datasets.load(path))} unique evaluations → {path}")
 
 
 @dataset_app.command()
+@handle_errors
 def export(paths: Paths,
            out: Annotated[str, typer.Option(help="CSV path, or the Minari dataset id for --format minari")],
            format: Annotated[str, typer.Option(help="csv or minari")] = "csv",
@@ -90,13 +88,14 @@ def export(paths: Paths,
         try:
             datasets.export_minari(paths, out, episode_len=episode_len)
         except ImportError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         typer.echo(f"created Minari dataset {out}")
     else:
-        _fail(f"--format must be csv or minari, got {format!r}")
+        fail(f"--format must be csv or minari, got {format!r}")
 
 
 @dataset_app.command("import")
+@handle_errors
 def import_(csv: Annotated[Path, typer.Argument(help="CSV with a header, one row per design")],
             env: Annotated[str, typer.Option(help="env whose design space the designs must belong to")],
             out: Annotated[Path, typer.Option(help="output directory")],
@@ -108,23 +107,20 @@ def import_(csv: Annotated[Path, typer.Argument(help="CSV with a header, one row
             simulator: Annotated[str, typer.Option(help="name of the external simulator")] = "external",
             version: Annotated[str, typer.Option(help="its version")] = "unknown") -> None:
     """Import another simulator's results as a dataset file (errors name unknown columns and bad values)."""
-    import archgym  # noqa: F401  (registers the envs)
     from archgym import datasets
     from archgym.registry import entry, make_simulator
 
     sim = make_simulator(entry(env).name)
-    try:
-        df, meta = datasets.import_csv(csv, sim.space, _pairs(metric, "--metric"), rename=_pairs(rename, "--rename"),
-                                       ignore=ignore or [], workload=workload, workload_column=workload_column,
-                                       simulator=simulator, simulator_version=version, env_id=entry(env).id,
-                                       metric_defs=sim.metrics)
-    except (datasets.DatasetError, FileNotFoundError) as exc:
-        _fail(str(exc))
+    df, meta = datasets.import_csv(csv, sim.space, _pairs(metric, "--metric"), rename=_pairs(rename, "--rename"),
+                                   ignore=ignore or [], workload=workload, workload_column=workload_column,
+                                   simulator=simulator, simulator_version=version, env_id=entry(env).id,
+                                   metric_defs=sim.metrics)
     path = datasets.write_run(df, out, f"import-{csv.stem}", meta)
     typer.echo(f"{len(df)} rows → {path}")
 
 
 @proxy_app.command()
+@handle_errors
 def train(paths: Paths,
           out: Annotated[Path, typer.Option(help="where to save the proxy (one file)")],
           env: Annotated[str | None, typer.Option(help="env the proxy stands in for (space, metric units)")] = None,
@@ -135,33 +131,26 @@ def train(paths: Paths,
           multi_output: Annotated[bool, typer.Option(help="one model for all metrics (faster)")] = False,
           seed: Annotated[int, typer.Option()] = 0) -> None:
     """Train a proxy, print its held-out accuracy per metric, and save it."""
-    import archgym  # noqa: F401
-    from archgym.proxy import ProxyError, fit_proxy
+    from archgym.proxy import fit_proxy
     from archgym.registry import entry, make_simulator
 
     ref = None
     if env:
-        kwargs = {"trace": workload} if entry(env).name == "DRAM" and workload else {}
-        ref = make_simulator(entry(env).name, **kwargs)
-    try:
-        proxy, report = fit_proxy(paths, metrics=metric or None, estimator=estimator, reference=ref,
-                                  workload=workload, test_size=test_size, seed=seed, multi_output=multi_output)
-    except (ProxyError, ValueError) as exc:
-        _fail(str(exc))
+        ref = make_simulator(entry(env).name, **({"workload": workload} if workload else {}))
+    proxy, report = fit_proxy(paths, metrics=metric or None, estimator=estimator, reference=ref,
+                              workload=workload, test_size=test_size, seed=seed, multi_output=multi_output)
     typer.echo(report.to_markdown())
     typer.echo(f"saved {proxy.save(out)}  (use it as: gymnasium.make(ENV_ID, backend='proxy:{out}'))")
 
 
 @proxy_app.command("eval")
+@handle_errors
 def eval_(proxy: Annotated[Path, typer.Argument(help="a saved proxy")], paths: Paths,
           workload: Annotated[str | None, typer.Option(help="pick one workload of a mixed dataset")] = None) -> None:
     """Score a saved proxy on other logged evaluations (all rows are held out)."""
-    from archgym.proxy import ProxyError, ProxySimulator, evaluate_proxy
+    from archgym.proxy import ProxySimulator, evaluate_proxy
 
-    try:
-        table = evaluate_proxy(ProxySimulator.load(proxy), paths, workload=workload)
-    except ProxyError as exc:
-        _fail(str(exc))
+    table = evaluate_proxy(ProxySimulator.load(proxy), paths, workload=workload)
     typer.echo("| metric | rel. RMSE % | MAPE % | R² | Kendall τ | n |\n|---|---|---|---|---|---|")
     for name, r in table.iterrows():
         typer.echo(f"| {name} | {r['rel_rmse_pct']:.4g} | {r['mape_pct']:.4g} | {r['r2']:.4g} | "

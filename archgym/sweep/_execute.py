@@ -10,7 +10,7 @@ A run that raises is recorded in ``<out>/failed/<run_id>.json`` (error and trace
 sweep goes on; the next attempt retries it, and a success removes the record.  A lock file keeps
 two sweeps from working in one directory at once.
 
-The spec format lives in :mod:`archgym.sweep_spec`.
+The spec format lives in ``archgym.sweep._spec``.
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archgym.sweep_spec import RunSpec, Sweep, SweepSpecError, expand, load_spec
-
-__all__ = ["RunSpec", "Sweep", "SweepSpecError", "SweepReport", "expand", "load_spec", "pending",
-           "run_sweep", "is_finished", "summary_rows"]
+from archgym._files import atomic_write_text
+from archgym.errors import InvalidParameterError, SweepError
+from archgym.sweep._spec import RunSpec, Sweep
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -118,7 +117,7 @@ def _lock(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(f"{out}: another sweep is running in this directory") from None
+            raise SweepError(f"{out}: another sweep is running in this directory") from None
         yield
     finally:
         fh.close()
@@ -138,10 +137,7 @@ def _record(out: Path, result: dict[str, Any]) -> None:
     if result["status"] == "done":
         rec.unlink(missing_ok=True)
         return
-    rec.parent.mkdir(exist_ok=True)
-    tmp = rec.parent / f".{rec.name}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(result, indent=1, default=str))
-    os.replace(tmp, rec)
+    atomic_write_text(rec, json.dumps(result, indent=1, default=str))
 
 
 def run_sweep(sweep: Sweep, out: str | Path | None = None, workers: int | None = None, backend: str = "local",
@@ -159,12 +155,12 @@ def run_sweep(sweep: Sweep, out: str | Path | None = None, workers: int | None =
     """
     if out is None:
         if sweep.out is None:
-            raise ValueError(f"{sweep.source}: no output directory (give out: in the spec or --out)")
+            raise InvalidParameterError(f"{sweep.source}: no output directory (give out: in the spec or --out)")
         out = sweep.out
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if backend not in ("local", "ray"):
-        raise ValueError(f"unknown backend {backend!r}; allowed: local, ray")
+        raise InvalidParameterError(f"unknown backend {backend!r}; allowed: local, ray")
     t0 = time.perf_counter()
     with _lock(out), _one_thread_env():
         _clean_partial(out)
@@ -247,7 +243,7 @@ def _ray_results(todo: list[tuple[RunSpec, str]], out: str, address: str | None,
     try:
         import ray
     except ImportError:
-        raise RuntimeError("backend 'ray' needs Ray: pip install 'archgym[ray]'") from None
+        raise SweepError("backend 'ray' needs Ray: pip install 'ray==2.60.0' (installed by `make install`)") from None
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS")
         if address:

@@ -1,0 +1,38 @@
+"""The ``archgym`` command line: list envs and agents, run a study or a sweep, manage datasets and
+proxies.
+
+Heavy modules load inside commands, so ``archgym --help`` is quick.  Every command runs under one
+error handler (:func:`archgym.cli._common.handle_errors`): bad input prints one line and exits with
+status 2; ``archgym --debug …`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from archgym.cli._common import DEBUG, handle_errors, parse_assignments, parse_value
+from archgym.cli._data import dataset_app, proxy_app
+from archgym.cli._study import agents, envs, run, sweep
+
+__all__ = ["app", "main", "parse_assignments", "parse_value"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="archgym: design-space exploration of hardware accelerators.")
+
+
+@app.callback()
+def _options(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks instead of one-line errors")]
+             = False) -> None:
+    DEBUG["on"] = debug
+
+
+for _command in (envs, agents, run, sweep):
+    app.command()(handle_errors(_command))
+app.add_typer(dataset_app, name="dataset")
+app.add_typer(proxy_app, name="proxy")
+
+
+def main() -> None:
+    app()

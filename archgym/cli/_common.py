@@ -1,0 +1,148 @@
+"""Shared pieces of the command line: error handling, argument parsing, tables and plots.
+
+Why one error handler for every command: a CLI user must never see a raw traceback.  Every error
+archgym raises deliberately derives from :class:`~archgym.errors.ArchGymError` and carries a
+message that says what to change, so the handler prints that one line and exits with status 2;
+file-system errors (a missing file, ``--out`` naming a file) are treated the same way.  Anything
+else is a bug: one line saying so, status 1.  ``archgym --debug …`` re-raises instead, to show the
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from archgym.errors import ArchGymError, InvalidParameterError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: set by ``archgym --debug``: re-raise errors so their traceback shows
+DEBUG = {"on": False}
+
+
+def fail(msg: str, code: int = 2) -> None:
+    """Print one error line and exit (status 2: bad input)."""
+    typer.secho(f"error: {msg}", fg="red", err=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(fn: F) -> F:
+    """Wrap a command: archgym and OS errors become one line and exit status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except (ArchGymError, OSError) as exc:
+            if DEBUG["on"]:
+                raise
+            fail(_describe(exc))
+        except Exception as exc:  # a bug, not bad input: still one line, and how to see more
+            if DEBUG["on"]:
+                raise
+            fail(f"unexpected {type(exc).__name__}: {exc} (this is a bug in archgym; rerun with --debug "
+                 "for the traceback and report it)", code=1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc) or type(exc).__name__
+
+
+def one_thread() -> None:
+    """One thread per process: on a 2-core machine, two torch threads made training 27x slower."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
+def parse_value(text: str) -> Any:
+    """``--set`` values: JSON when it parses (numbers, booleans, lists, null), else the raw string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidParameterError(f"{what} must look like key=value, got {item!r}")
+        out[key.strip()] = parse_value(value.strip())
+    return out
+
+
+def load_config(text: str) -> Any:
+    """A JSON value given inline, or the contents of a JSON/YAML file (safe loader)."""
+    p = Path(text)
+    if p.is_file():
+        import yaml
+
+        try:
+            return yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise InvalidParameterError(f"{p}: not valid JSON/YAML ({exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidParameterError(f"not valid JSON ({exc.msg} at character {exc.pos}) and not a file: {text!r}"
+                                    ) from None
+
+
+def print_result(result: Any) -> None:
+    """The results table of a run."""
+    traj = result.trajectory
+    typer.echo(f"\n{result.env_id} | agent {result.agent} | seed {result.seed} | {result.budget} evaluations "
+               f"| {int(traj['feasible'].sum())} feasible | {traj['wall_time_s'].sum():.2f} s")
+    typer.echo(f"best reward {result.best_reward:.6g} at evaluation {result.best_step}")
+    rows = [(k, str(v)) for k, v in result.best_design.items()]
+    rows += [(k, f"{v:.6g}") for k, v in result.best_metrics.items()]
+    table(["best design / metric", "value"], rows)
+    if result.hypervolume is not None:
+        typer.echo(f"Pareto front: {len(result.pareto)} designs, hypervolume {result.hypervolume:.6g}")
+
+
+def plot_best_so_far(curves: dict[str, Any], path: Path, title: str = "") -> Path:
+    """Best-reward-so-far curves (one per label) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+    for label, ys in curves.items():
+        ys = np.asarray(ys, dtype=float)
+        ax.plot(np.arange(1, len(ys) + 1), ys, label=label)
+    ax.set_xlabel("simulator evaluations")
+    ax.set_ylabel("best reward so far")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def table(header: list[str], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
+    typer.echo(line)
+    typer.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        typer.echo("  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)))

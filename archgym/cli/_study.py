@@ -1,0 +1,112 @@
+"""``archgym envs | agents | run | sweep``: list what is registered, run one study, run a sweep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archgym.cli._common import (
+    fail,
+    load_config,
+    one_thread,
+    parse_assignments,
+    plot_best_so_far,
+    print_result,
+    table,
+)
+
+
+def envs() -> None:
+    """List registered envs with their design-space sizes."""
+    from archgym.registry import ENVS, make_simulator
+
+    rows = []
+    for e in ENVS.values():
+        try:
+            sim = make_simulator(e.name)
+            rows.append((e.id, f"{sim.space.size:.3g}", str(len(sim.space)), ", ".join(sim.metric_names[:4]),
+                         e.summary))
+        except Exception as exc:  # show the env even if its default workload fails to load
+            rows.append((e.id, "?", "?", f"error: {exc}", e.summary))
+    table(["env", "designs", "knobs", "metrics (first 4)", "what"], rows)
+
+
+def agents() -> None:
+    """List registered agents with their hyperparameters and defaults."""
+    from archgym.registry import AGENTS, agent_class
+
+    rows = []
+    for name in AGENTS:
+        cls = agent_class(name)
+        hp = ", ".join(f"{k}={v!r}" for k, v in cls.hyperparameters().items())
+        rows.append((name, cls.__name__, hp or "-"))
+    table(["agent", "class", "hyperparameters (defaults)"], rows)
+
+
+def run(
+    env: Annotated[str, typer.Option(help="env id, e.g. archgym/DRAM-v0")] = "archgym/Systolic-v0",
+    agent: Annotated[str, typer.Option(help="agent name (see `archgym agents`)")] = "random",
+    budget: Annotated[int, typer.Option(help="simulator evaluations")] = 200,
+    seed: Annotated[int, typer.Option()] = 0,
+    out: Annotated[Path, typer.Option(help="output directory (dataset, plot)")] = Path("runs"),
+    set_: Annotated[list[str] | None, typer.Option("--set", help="agent hyperparameter key=value")] = None,
+    env_arg: Annotated[list[str] | None, typer.Option("--env-arg", help="env kwarg key=value "
+                                                      "(e.g. workload=resnet18, trace=random)")] = None,
+    objective: Annotated[str | None, typer.Option(help="objective as JSON or a path to a JSON/YAML file")] = None,
+    plot: Annotated[bool, typer.Option(help="write best-reward-vs-evaluations PNG")] = True,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Run one DSE study: print the best design and write the dataset and a plot."""
+    one_thread()
+    from archgym.runner import run as run_study
+
+    env_kwargs = parse_assignments(env_arg, "--env-arg")
+    if objective:
+        env_kwargs["objective"] = load_config(objective)
+    hp = parse_assignments(set_, "--set")
+    result = run_study(env, agent, budget, seed, log_dir=out, env_kwargs=env_kwargs, agent_kwargs=hp,
+                       progress=progress)
+    print_result(result)
+    if plot:
+        png = out / f"{result.run_id}.png"
+        plot_best_so_far({f"{result.agent} (seed {seed})": result.best_so_far()}, png,
+                         title=f"{result.env_id}: best reward vs evaluations")
+        typer.echo(f"plot:    {png}")
+    typer.echo(f"dataset: {result.path}")
+
+
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="sweep spec (YAML): budget, seeds, envs (+objectives), agents (+grids)")],
+    out: Annotated[Path | None, typer.Option(help="directory of run files (default: the spec's out:); "
+                                                  "finished runs found there are skipped")] = None,
+    workers: Annotated[int, typer.Option(help="parallel processes (default: all cores)")] = 0,
+    backend: Annotated[str, typer.Option(help="local (process pool) or ray")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: RAY_ADDRESS, else local Ray)")] = None,
+    batch_size: Annotated[int, typer.Option(help="runs per Ray task (default: ~8 tasks per cluster CPU)")] = 0,
+    dry_run: Annotated[bool, typer.Option(help="only count runs done and pending")] = False,
+    progress: Annotated[bool, typer.Option(help="progress bar (runs done, failed, ETA)")] = True,
+) -> None:
+    """Run a sweep of env × objective × agent × hyperparameters × seeds; resumable and parallel."""
+    one_thread()
+    from archgym.sweep import load_spec, pending, run_sweep, summary_rows
+
+    sw = load_spec(spec)
+    target = out if out is not None else (Path(sw.out) if sw.out else None)
+    if target is None:
+        fail(f"{spec}: no output directory; give out: in the spec or --out")
+    todo = pending(sw, target) if target.is_dir() else list(sw.runs)
+    typer.echo(f"{len(sw.runs)} runs in {spec}: {len(sw.runs) - len(todo)} done, {len(todo)} to run -> {target}/")
+    if dry_run:
+        return
+    report = run_sweep(sw, target, workers=workers or None, backend=backend, address=address,
+                       batch_size=batch_size or None, progress=progress)
+    table(["scenario", "agent", "finished", "failed", "pending", "median best", "max best"], summary_rows(sw, target))
+    typer.echo(f"this call: {len(report.done)} runs done, {len(report.failed)} failed, {report.skipped} already "
+               f"finished; {report.wall_s:.1f} s ({report.runs_per_s:.2f} runs/s, backend {backend})")
+    for f in report.failed[:5]:
+        typer.secho(f"failed {f['run_id']}: {f['error']}  (details: {target}/failed/{f['run_id']}.json)", fg="red")
+    if report.failed:
+        typer.echo("rerun the same command to retry failed runs")
+        raise typer.Exit(1)
