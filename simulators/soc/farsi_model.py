@@ -1,0 +1,419 @@
+"""FARSI's evaluation semantics, replayed per design: the model behind ``formulation="farsi"``.
+
+What FARSI does (read from its source, ``SIM_utils/components/perf_sim.py``,
+``design_utils/components/krnel.py``, ``design.py``, with ArchGym's settings) and what this module
+reproduces, step for step:
+
+* **Kernels.**  Every task (FARSI's dummy ``souurce``/``siink``/``dummy_last`` included, on PE 0)
+  is a kernel that launches when every parent has finished.  Its work W is in A53 instructions.
+* **Serialised PEs** (``DMA_mode = "serialized_read_write"``): a PE runs one kernel at a time;
+  the running kernel keeps it, then newly launched kernels (in task-table order), then those
+  already waiting.
+* **Phases and rates** (``sw_model = "gables_inspired_exact"``): in each phase a kernel's rate
+  (instructions/s) is the smallest over the blocks it uses of ``peak × share / ratio``: its PE
+  (``ratio`` 1, no sharing), and per direction (read from its parents' memories, write to its own)
+  every bus on the route and the memory, where ``ratio`` is the bytes moved through that block per
+  instruction.  A bus's capacity towards one next hop is split equally among the distinct masters
+  (PEs or buses) whose running kernels use it, then among the kernels of one master in proportion
+  to their transfer sizes; a memory's among its kernels in proportion to their transfer sizes
+  (FARSI's "work units": bytes ÷ the task's dice factor).  A phase lasts until the first running
+  kernel finishes; a kernel at ≥ 99 % of its work then counts as finished (FARSI's rule).
+* **Latency** = completion time of the workload's last task.
+* **Energy** = Σ phases (PE instructions ÷ instructions-per-joule + bytes read/written × CACTI's
+  per-byte energy of the memory); buses cost no energy once CACTI corrects them.
+* **Power** = max over collection windows of energy ÷ time: phases are grouped until one exceeds
+  what is left of ``PCP = 0.01 s`` (``common_design_utils.slice_phases_with_PWP``, reproduced with
+  its handling of zero-length phases).
+* **Area** = A53s hosting a real task (0.65 mm² each) + IPs (area × unroll × 0.0374) + memories
+  (CACTI area of the peak bytes held, rounded up to 256,000 B, × 0.07); buses are free.
+* **Memory size**: a kernel's output bytes are allocated in its memory when it launches and freed
+  when all its children have finished (FARSI's bookkeeping, reproduced literally).
+
+The per-design loop is plain Python over lists: workloads have 8–18 kernels and a few dozen
+phases, where numpy per-element work would be slower.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from archgym.simulators.soc.farsi_db import FarsiWorkload, is_dummy
+
+PCP_S = 0.01  # FARSI's power collection period
+DONE_FRACTION = 0.99  # FARSI marks a kernel complete at 99 % progress
+BURST_B = 1024  # ArchGym's burst_size_options[0]: sets the dice factor of transfer "work units"
+CACTI_UNIT_B = 256_000  # config.min_mem_size: CACTI sizes are multiples of this
+CACTI_MIN_B = 2048  # config.cacti_min_memory_size_in_bytes
+CACTI_B_PER_ACCESS = 16  # design.py divides CACTI's per-access energy by 16 bytes
+TECH = {"energy_non_gpp": 0.064, "area_ip": 0.0374, "area_mem": 0.07}  # ArchGym's tech_node_SF
+IP_REF_HZ = 100e6  # clock of FARSI's IP cycle counts
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """Static per-task data: work, family transfers and their work units."""
+
+    name: str
+    work: float
+    dummy: bool
+    parents: tuple[tuple[int, float, int], ...]  # (parent kernel, bytes, work unit)
+    children: tuple[tuple[int, float, int], ...]  # (child kernel, bytes, work unit)
+    out_bytes: float  # bytes allocated in the task's memory at launch
+
+
+def kernels_of(fw: FarsiWorkload) -> tuple[Kernel, ...]:
+    """The workload's kernels in FARSI's order (rows of the data-movement table)."""
+    idx = {t: i for i, t in enumerate(fw.tasks)}
+    par: dict[str, list[tuple[str, float]]] = {t: [] for t in fw.tasks}
+    chi: dict[str, list[tuple[str, float]]] = {t: [] for t in fw.tasks}
+    for (s, d), b in fw.edges.items():
+        chi[s].append((d, b))
+        par[d].append((s, b))
+    out = []
+    for t in fw.tasks:
+        w = fw.work(t)
+        dice = _dice_factor(t, w, [b for _, b in par[t]], [b for _, b in chi[t]])
+        out.append(Kernel(t, w, is_dummy(t), tuple((idx[p], b, int(b / dice)) for p, b in par[t]),
+                          tuple((idx[c], b, int(b / dice)) for c, b in chi[t]),
+                          sum(b for _, b in chi[t])))
+    return tuple(out)
+
+
+def _dice_factor(name: str, work: float, reads: list[float], writes: list[float]) -> int:
+    """``Task.set_dice_factor``: splits transfers into bursts; work units are bytes ÷ this."""
+    if "souurce" in name or "siink" in name:
+        return 1
+    smallest_read = min(reads) if reads else 0.0
+    dice = math.floor(smallest_read / BURST_B)
+    if dice == 0:
+        return 1
+    smallest_write = min(writes) if writes else 0.0
+    if math.floor(smallest_write / dice) == 0 or math.floor(work / dice) == 0:
+        return 1
+    return dice
+
+
+@dataclass(frozen=True)
+class Design:
+    """One FARSI design, resolved to numbers.
+
+    ``pe_of``/``mem_of`` give each kernel's PE and (write) memory; PE ``p`` has ``pe_peak[p][k]``
+    instructions/s and ``pe_ipj[p][k]`` instructions per joule for kernel ``k``, sits on bus
+    ``pe_bus[p]`` and costs ``pe_area[p]`` m² when it hosts a real task.  Buses form a chain
+    (bus j links bus j-1); memories have a peak (B/s), a bus, a subtype (sram/dram).
+    """
+
+    pe_of: tuple[int, ...]
+    mem_of: tuple[int, ...]  # -1: the kernel writes nowhere (FARSI's siink/dummy_last)
+    pe_peak: tuple[tuple[float, ...], ...]
+    pe_ipj: tuple[tuple[float, ...], ...]
+    pe_bus: tuple[int, ...]
+    pe_area: tuple[float, ...]
+    bus_peak: tuple[float, ...]
+    mem_peak: tuple[float, ...]
+    mem_bus: tuple[int, ...]
+    mem_dram: tuple[bool, ...]
+
+
+def _route(a: int, b: int) -> list[int]:
+    """Buses from bus ``a`` to bus ``b`` along the chain, both included."""
+    step = 1 if b >= a else -1
+    return list(range(a, b + step, step))
+
+
+class _Plan:
+    """Per-design static routing: per kernel, direction and block, the ratio (bytes/instruction),
+    the clusters it uses and its work units on every pipe."""
+
+    __slots__ = ("blocks", "pipe_wu", "clusters")
+
+    def __init__(self, ks: tuple[Kernel, ...], d: Design):
+        n = len(ks)
+        # blocks[k]: list of (peak, ratio, cluster key, in-pipe key) constraints, one per cluster used
+        self.blocks: list[list[tuple[float, float, tuple, tuple]]] = [[] for _ in range(n)]
+        self.pipe_wu: list[dict[tuple, int]] = [{} for _ in range(n)]
+        for k, kr in enumerate(ks):
+            if kr.dummy or kr.work <= 0:
+                continue
+            pbus = d.pe_bus[d.pe_of[k]]
+            fams = [("read", d.mem_of[p], b, wu) for p, b, wu in kr.parents]
+            fams += [("write", d.mem_of[k], b, wu) for _, b, wu in kr.children]
+            ratio: dict[tuple, float] = {}
+            clusters: dict[tuple, tuple] = {}  # cluster key -> (block key, in-pipe key)
+            wu = self.pipe_wu[k]
+            for dir_, m, nbytes, unit in fams:
+                if m < 0:
+                    continue
+                route = _route(pbus, d.mem_bus[m])
+                hops: list[tuple] = [("pe", d.pe_of[k])] + [("bus", x) for x in route] + [("mem", m)]
+                for i in range(1, len(hops)):
+                    blk = hops[i]
+                    ratio[(blk, dir_)] = ratio.get((blk, dir_), 0.0) + nbytes
+                    pipe = (hops[i - 1], blk, dir_)
+                    wu[pipe] = wu.get(pipe, 0) + unit
+                    nxt = hops[i + 1] if i + 1 < len(hops) else None
+                    clusters.setdefault((blk, dir_, nxt), pipe)
+            for (blk, dir_, nxt), pipe in clusters.items():
+                peak = d.bus_peak[blk[1]] if blk[0] == "bus" else d.mem_peak[blk[1]]
+                self.blocks[k].append((peak, ratio[(blk, dir_)] / kr.work, (blk, dir_, nxt), pipe))
+
+
+def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dict[str, float]:
+    """Replay FARSI's phase simulation of design ``d``; returns latency_s, energy_J, power_W,
+    area_m2, mem_bytes and per-block areas.  ``cacti(dram, bytes) -> (read J/B, write J/B, m²)``."""
+    n = len(ks)
+    plan = _Plan(ks, d)
+    pe_of = d.pe_of
+    left = [kr.work for kr in ks]
+    rate = [0.0] * n
+    done = [False] * n
+    launched = [False] * n
+    finish = [0.0] * n
+    tokens: set[tuple[int, int]] = set()
+    scheduled: list[int] = []
+    waiting: list[int] = []
+    n_mem = len(d.mem_peak)
+    live = [0.0] * n_mem
+    peak_bytes = [0.0] * n_mem
+    completed_for_sizing: list[int] = []
+    phase_dt: list[float] = []
+    phase_pe_J: list[float] = []
+    phase_rd: list[list[float]] = []  # bytes read per memory
+    phase_wr: list[list[float]] = []
+    mem_ratio = [[(blk[1], dir_, r) for _, r, (blk, dir_, nxt), _ in plan.blocks[k] if blk[0] == "mem"]
+                 for k in range(n)]
+    clock = old = 0.0
+    hosting = set()
+    while True:
+        dt = clock - old
+        # --- step the running kernels by dt ---
+        pe_J = 0.0
+        rd = [0.0] * n_mem
+        wr = [0.0] * n_mem
+        for k in scheduled:
+            kr = ks[k]
+            if kr.work > 0:
+                w = rate[k] * dt
+                left[k] -= w
+                if not kr.dummy:
+                    pe_J += w / d.pe_ipj[pe_of[k]][k]
+                    for m, dir_, r in mem_ratio[k]:
+                        (rd if dir_ == "read" else wr)[m] += w * r
+                progress = 1.0 - left[k] / kr.work
+            else:
+                progress = 1.0
+            if progress >= DONE_FRACTION:
+                done[k] = True
+                finish[k] = clock
+        phase_dt.append(dt)
+        phase_pe_J.append(pe_J)
+        phase_rd.append(rd)
+        phase_wr.append(wr)
+        # --- retire finished kernels: tokens to children, free parents' buffers ---
+        for k in list(scheduled):
+            if not done[k]:
+                continue
+            scheduled.remove(k)
+            completed_for_sizing.append(k)
+            for c, _, _ in ks[k].children:
+                tokens.add((k, c))
+            for p, _, _ in ks[k].parents:
+                kids = [c for c, _, _ in ks[p].children]
+                if all(c in completed_for_sizing for c in kids):
+                    _resize(ks, d, p, -1.0, live, peak_bytes)
+                    for c in kids:
+                        completed_for_sizing.remove(c)
+        # --- launch kernels whose parents have all delivered (task-table order) ---
+        for k in range(n):
+            if launched[k] or any((p, k) not in tokens for p, _, _ in ks[k].parents):
+                continue
+            for p, _, _ in ks[k].parents:
+                tokens.discard((p, k))
+            launched[k] = True
+            left[k] = ks[k].work
+            scheduled.append(k)
+            _resize(ks, d, k, 1.0, live, peak_bytes)
+            hosting.add(pe_of[k])
+        # --- one kernel per PE: running ones keep it, then new ones, then the waiting ones ---
+        busy: set[int] = set()
+        run: list[int] = []
+        wait: list[int] = []
+        for k in scheduled + waiting:
+            (wait if pe_of[k] in busy else run).append(k)
+            busy.add(pe_of[k])
+        scheduled, waiting = run, wait
+        old = clock
+        if not scheduled and all(launched):
+            break
+        if not scheduled:  # nothing can run: a kernel waits for a parent that never ran
+            raise RuntimeError("FARSI replay stalled: the task graph has an unreachable task")
+        _rates(ks, d, plan, scheduled, rate)
+        clock += min((left[k] / rate[k]) if ks[k].work > 0 else 0.0 for k in scheduled)
+    return _metrics(fw, ks, d, cacti, finish, phase_dt, phase_pe_J, phase_rd, phase_wr, peak_bytes, hosting)
+
+
+def _resize(ks, d: Design, k: int, sign: float, live: list[float], peak_bytes: list[float]) -> None:
+    """``Kernel.update_mem_size``: a task's output bytes live in its memory between its launch and
+    the completion of all its children (``siink`` allocates nothing, ``souurce`` is never freed)."""
+    kr = ks[k]
+    m = d.mem_of[k]
+    if m < 0 or ("souurce" in kr.name and sign < 0) or ("siink" in kr.name and sign > 0):
+        return
+    live[m] += sign * kr.out_bytes
+    peak_bytes[m] = max(peak_bytes[m], live[m])
+
+
+def _rates(ks, d: Design, plan: _Plan, scheduled: list[int], rate: list[float]) -> None:
+    """Each running kernel's rate (instructions/s) for the next phase."""
+    # work units of the running kernels on every pipe, and masters using every cluster
+    pipe_total: dict[tuple, int] = {}
+    masters: dict[tuple, set] = {}
+    for j in scheduled:
+        for pipe, u in plan.pipe_wu[j].items():
+            pipe_total[pipe] = pipe_total.get(pipe, 0) + u
+        for _, _, cl, pipe in plan.blocks[j]:
+            masters.setdefault(cl, set()).add(pipe[0])
+    for k in scheduled:
+        kr = ks[k]
+        if kr.dummy or kr.work <= 0:
+            rate[k] = 1.0
+            continue
+        r = d.pe_peak[d.pe_of[k]][k]
+        wu = plan.pipe_wu[k]
+        for peak, ratio, cl, pipe in plan.blocks[k]:
+            total = pipe_total[pipe]
+            share = (wu[pipe] / total if total else 1.0) / len(masters[cl])
+            x = peak * share / ratio
+            if x < r:
+                r = x
+        rate[k] = r
+
+
+def _metrics(fw, ks, d: Design, cacti, finish, phase_dt, phase_pe_J, phase_rd, phase_wr, peak_bytes, hosting):
+    n_mem = len(d.mem_peak)
+    used = [any(m == i for m in d.mem_of) for i in range(n_mem)]
+    costs = [cacti(d.mem_dram[i], peak_bytes[i]) if used[i] else (0.0, 0.0, 0.0) for i in range(n_mem)]
+    energy = []
+    for pe_J, rd, wr in zip(phase_pe_J, phase_rd, phase_wr, strict=True):
+        e = pe_J
+        for i in range(n_mem):
+            if rd[i] or wr[i]:
+                e += rd[i] * costs[i][0] + wr[i] * costs[i][1]
+        energy.append(e)
+    area_pe = sum(d.pe_area[p] for p in hosting if _pe_has_area([k.name for i, k in enumerate(ks)
+                                                                       if d.pe_of[i] == p]))
+    area_mem = sum(c[2] for c in costs)
+    last = next(i for i, k in enumerate(ks) if k.name == fw.last_task)
+    return {"latency_s": finish[last], "energy_J": sum(energy), "power_W": window_power(phase_dt, energy),
+            "area_m2": area_pe + area_mem, "area_pe_m2": area_pe, "area_mem_m2": area_mem,
+            "mem_bytes": float(sum(math.ceil(b) for b, u in zip(peak_bytes, used, strict=True) if u)),
+            "phases": float(len(phase_dt))}
+
+
+def _pe_has_area(names: list[str]) -> bool:
+    """``Block.only_dummy_tasks``: a PE hosting just ``souurce`` and/or ``siink`` costs no area
+    (one hosting three dummies, as audio_decoder's PE 0 may, does)."""
+    if len(names) == 2:
+        return not (any("souurce" in n for n in names) and any("siink" in n for n in names))
+    if len(names) == 1:
+        return not ("souurce" in names[0] or "siink" in names[0])
+    return True
+
+
+def window_power(phase_dt: list[float], phase_J: list[float]) -> float:
+    """FARSI's power: max over collection windows of E/T (``calc_SOC_power`` with
+    ``slice_phases_with_PWP``, whose bounds skip zero-length phases without advancing)."""
+    bounds = []
+    lo = hi = 0
+    budget = PCP_S
+    for dt in phase_dt:
+        if dt == 0:
+            continue
+        if dt > budget:
+            budget = PCP_S
+            bounds.append((lo, hi + 1))
+            lo = hi + 1
+        else:
+            budget -= dt
+        hi += 1
+    n = len(phase_dt)
+    if not bounds:
+        bounds.append((0, n))
+    elif bounds[-1][1] != n:
+        bounds.append((bounds[-1][1], n))
+    best = 0.0
+    for a, b in bounds:
+        t = sum(phase_dt[a:b])
+        p = sum(phase_J[a:b]) / t if t > 0 else 0.0
+        best = max(best, p)
+    return best
+
+
+def cacti_costs(table: dict[tuple[bool, int], tuple[float, float, float]]):
+    """A ``cacti(dram, bytes)`` function over a tabulated CACTI (see ``data/soc/farsi_cacti.csv``):
+    per-byte read/write energy (J) and area (m²) with ArchGym's technology scaling.  Sizes between
+    tabulated ones interpolate linearly; beyond the table they extrapolate from its last two."""
+    import bisect
+
+    sizes = {dram: sorted(s for dr, s in table if dr == dram) for dram in (False, True)}
+    scale = (TECH["energy_non_gpp"] * 1e-9 / CACTI_B_PER_ACCESS,) * 2 + (1e-6 * TECH["area_mem"],)
+
+    def cost(dram: bool, nbytes: float) -> tuple[float, float, float]:
+        size = math.ceil(max(math.ceil(nbytes), CACTI_MIN_B) / CACTI_UNIT_B) * CACTI_UNIT_B
+        grid = sizes[dram]
+        if (dram, size) in table:
+            raw = table[(dram, size)]
+        else:
+            i = min(max(bisect.bisect_left(grid, size), 1), len(grid) - 1)
+            lo, hi = grid[i - 1], grid[i]
+            a, b = table[(dram, lo)], table[(dram, hi)]
+            f = (size - lo) / (hi - lo)
+            raw = tuple(a[j] + f * (b[j] - a[j]) for j in range(3))
+        return raw[0] * scale[0], raw[1] * scale[1], raw[2] * scale[2]
+
+    return cost
+
+
+def prune_buses(pe_bus: list[int], mem_bus: list[int], n_bus: int) -> tuple[list[int], list[int]]:
+    """FARSI's ``HardwareGraph.prune_unnecessary_nodes`` on a chain of buses (bus j links bus j-1):
+    a bus with no memory and one neighbouring bus hands its PEs to that bus; one with no PE and one
+    neighbouring bus hands it its memories; such buses (and those with neither) leave the chain.
+    Blocks are visited depth-first from PE 0, neighbours in the order ArchGym connects them (PEs,
+    then buses, then memories), as FARSI does."""
+    pe_bus, mem_bus = list(pe_bus), list(mem_bus)
+    links = {b: [] for b in range(n_bus)}
+    for b in range(1, n_bus):  # ArchGym: ics[b].connect(ics[b - 1])
+        links[b].append(b - 1)
+        links[b - 1].append(b)
+    order: list[int] = []
+
+    def visit(b: int) -> None:
+        if b in order:
+            return
+        order.append(b)
+        for nb in list(links[b]):
+            visit(nb)
+
+    visit(pe_bus[0])
+    for b in order:
+        pes = [p for p, x in enumerate(pe_bus) if x == b]
+        mems = [m for m, x in enumerate(mem_bus) if x == b]
+        ics = links[b]
+        no_mem_one_ic = not mems and len(ics) == 1
+        no_pe_one_ic = not pes and len(ics) == 1
+        if no_mem_one_ic:
+            for p in pes:
+                pe_bus[p] = ics[0]
+        elif no_pe_one_ic:
+            for m in mems:
+                mem_bus[m] = ics[0]
+        if no_mem_one_ic or no_pe_one_ic or (not pes and not mems):
+            first = ics[0] if ics else None
+            for nb in list(ics):
+                links[nb].remove(b)
+                if first is not None and nb != first and first not in links[nb]:
+                    links[nb].append(first)
+                    links[first].append(nb)
+            links[b] = []
+    return pe_bus, mem_bus
