@@ -40,6 +40,14 @@ def run_cacti(cacti_dir: Path, kind: str, size_B: int, tmp: Path) -> tuple[float
     return tuple(float(values[header.index(f)]) for f in FIELDS)  # type: ignore[return-value]
 
 
+def _write(path: str, rows: dict[tuple[str, int], list[str]]) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["mem_subtype", "mem_bytes", "read_energy_nJ", "write_energy_nJ", "area_mm2"])
+        for key in sorted(rows):
+            w.writerow(rows[key])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--farsi", required=True, help="the Project_FARSI folder (with cacti_for_FARSI/cacti built)")
@@ -48,19 +56,29 @@ def main() -> None:
                     help="SRAM sizes every unit up to this many units, then every --sram-step units "
                          "(SRAM runs take 5-20 s each; the model interpolates between them)")
     ap.add_argument("--sram-step", type=int, default=8)
+    ap.add_argument("--kinds", default="sram,dram", help="comma-separated memory kinds to tabulate")
+    ap.add_argument("--units", default="", help="comma-separated sizes (in 256,000 B units) instead of the grid")
+    ap.add_argument("--resume", action="store_true", help="keep the rows already in --out, add the missing ones")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "data" / "soc" / "farsi_cacti.csv"))
     args = ap.parse_args()
     cacti_dir = Path(args.farsi) / "cacti_for_FARSI"
-    with tempfile.TemporaryDirectory() as t, open(args.out, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["mem_subtype", "mem_bytes", "read_energy_nJ", "write_energy_nJ", "area_mm2"])
-        dense = list(range(1, args.max_units + 1))
-        sparse = sorted(set(range(1, args.sram_dense + 1)) | set(range(args.sram_dense, args.max_units + 1,
-                                                                           args.sram_step)) | {args.max_units})
-        for kind in KINDS:
+    done: dict[tuple[str, int], list[str]] = {}
+    if args.resume and Path(args.out).is_file():
+        for r in list(csv.reader(Path(args.out).read_text().splitlines()))[1:]:
+            done[(r[0], int(r[1]))] = r
+    dense = list(range(1, args.max_units + 1))
+    sparse = sorted(set(range(1, args.sram_dense + 1)) | set(range(args.sram_dense, args.max_units + 1,
+                                                                   args.sram_step)) | {args.max_units})
+    if args.units:
+        dense = sparse = [int(u) for u in args.units.split(",")]
+    with tempfile.TemporaryDirectory() as t:
+        for kind in args.kinds.split(","):
             for k in (sparse if kind == "sram" else dense):
-                w.writerow([kind, k * UNIT_B, *run_cacti(cacti_dir, kind, k * UNIT_B, Path(t))])
-                f.flush()
+                if (kind, k * UNIT_B) not in done:
+                    done[(kind, k * UNIT_B)] = [kind, str(k * UNIT_B),
+                                                *map(str, run_cacti(cacti_dir, kind, k * UNIT_B, Path(t)))]
+                    _write(args.out, done)
+    _write(args.out, done)
     print("wrote", args.out)
 
 

@@ -116,11 +116,7 @@ class FarsiWorkload:
 def _rows(path: Path) -> list[dict[str, str]]:
     try:
         with path.open(newline="") as f:
-            reader = csv.DictReader(f)
-            if not reader.fieldnames or reader.fieldnames[0].strip() not in ("Task Name", "Block Name", "Name",
-                                                                             "Workload", "workload", "A53_0"):
-                pass
-            return list(reader)
+            return list(csv.DictReader(f))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise WorkloadError(f"{path}: cannot read FARSI table ({exc})") from None
 
@@ -199,7 +195,7 @@ def _library(path: Path) -> dict[str, Block]:
         if typ not in ("pe", "mem", "ic"):
             raise WorkloadError(f"{path}: row {i}, column 'Type': {typ!r}; expected pe, mem or ic")
 
-        def num(col: str, needed: bool) -> float:
+        def num(col: str, needed: bool, r: dict[str, str] = r, i: int = i, sub: str = sub) -> float:
             v = (r.get(col) or "").strip()
             if v in ("", "NA"):
                 if needed:
@@ -341,3 +337,22 @@ def to_taskgraph(fw: FarsiWorkload):
     units = {"latency_s": ("latency_ms", 1e3), "power_W": ("power_mW", 1e3), "area_m2": ("area_mm2", 1e6)}
     budgets = {units[k][0]: v * units[k][1] for k, v in fw.budgets.items()}
     return TaskGraph(fw.name, tasks, edges, budgets, None, f"farsi:{fw.folder}")
+
+
+def library_of(fw: FarsiWorkload):
+    """Block templates for running a FARSI workload in the ``allocation``/``mapping`` formulations:
+    the default library with one IP per task from FARSI's tables — an IP lane retires
+    ``work ÷ IP cycles`` instructions per cycle, costs FARSI's energy per run (× ArchGym's 0.064
+    energy scaling) spread over the task's work and FARSI's area (× 0.0374) per lane.  Those
+    formulations keep their own semantics (list scheduling, DVFS, leakage); only ``farsi`` replays
+    FARSI's."""
+    from archgym.simulators.soc.templates import DEFAULT_LIBRARY, IPTemplate, Library
+
+    ips = {}
+    for t in fw.real_tasks:
+        w = fw.work(t)
+        ips[t] = IPTemplate(t, ops_per_cycle=w / fw.ip_cycles[t],
+                            pJ_per_op=0.064 * fw.ip_energy_fJ[t] * 1e-3 / w if w > 0 else 0.0,
+                            lane_area_mm2=0.0374 * fw.ip_area_um2[t] * 1e-6, base_area_mm2=0.0, lane_leak_mW=0.0)
+    base = DEFAULT_LIBRARY
+    return Library(base.core, ips, base.systolic, base.memory, base.bus, base.accel_nominal_MHz)

@@ -126,13 +126,14 @@ class _Plan:
     """Per-design static routing: per kernel, direction and block, the ratio (bytes/instruction),
     the clusters it uses and its work units on every pipe."""
 
-    __slots__ = ("blocks", "pipe_wu", "clusters")
+    __slots__ = ("blocks", "pipe_wu", "bus_bytes")
 
     def __init__(self, ks: tuple[Kernel, ...], d: Design):
         n = len(ks)
         # blocks[k]: list of (peak, ratio, cluster key, in-pipe key) constraints, one per cluster used
         self.blocks: list[list[tuple[float, float, tuple, tuple]]] = [[] for _ in range(n)]
         self.pipe_wu: list[dict[tuple, int]] = [{} for _ in range(n)]
+        self.bus_bytes = [0.0] * len(d.bus_peak)  # bytes every bus carries over the workload
         for k, kr in enumerate(ks):
             if kr.dummy or kr.work <= 0:
                 continue
@@ -154,6 +155,9 @@ class _Plan:
                     wu[pipe] = wu.get(pipe, 0) + unit
                     nxt = hops[i + 1] if i + 1 < len(hops) else None
                     clusters.setdefault((blk, dir_, nxt), pipe)
+            for (blk, _dir), nbytes in ratio.items():
+                if blk[0] == "bus":
+                    self.bus_bytes[blk[1]] += nbytes
             for (blk, dir_, nxt), pipe in clusters.items():
                 peak = d.bus_peak[blk[1]] if blk[0] == "bus" else d.mem_peak[blk[1]]
                 self.blocks[k].append((peak, ratio[(blk, dir_)] / kr.work, (blk, dir_, nxt), pipe))
@@ -161,7 +165,7 @@ class _Plan:
 
 def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dict[str, float]:
     """Replay FARSI's phase simulation of design ``d``; returns latency_s, energy_J, power_W,
-    area_m2, mem_bytes and per-block areas.  ``cacti(dram, bytes) -> (read J/B, write J/B, m²)``."""
+    area_m2, mem_bytes, per-block areas and bus_utilization (busiest bus: bytes ÷ (peak × latency)).  ``cacti(dram, bytes) -> (read J/B, write J/B, m²)``."""
     n = len(ks)
     plan = _Plan(ks, d)
     pe_of = d.pe_of
@@ -250,7 +254,11 @@ def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dic
             raise RuntimeError("FARSI replay stalled: the task graph has an unreachable task")
         _rates(ks, d, plan, scheduled, rate)
         clock += min((left[k] / rate[k]) if ks[k].work > 0 else 0.0 for k in scheduled)
-    return _metrics(fw, ks, d, cacti, finish, phase_dt, phase_pe_J, phase_rd, phase_wr, peak_bytes, hosting)
+    out = _metrics(fw, ks, d, cacti, finish, phase_dt, phase_pe_J, phase_rd, phase_wr, peak_bytes, hosting)
+    lat = out["latency_s"]
+    out["bus_utilization"] = max((b / (p * lat) for b, p in zip(plan.bus_bytes, d.bus_peak, strict=True)),
+                                 default=0.0) if lat > 0 else 0.0
+    return out
 
 
 def _resize(ks, d: Design, k: int, sign: float, live: list[float], peak_bytes: list[float]) -> None:

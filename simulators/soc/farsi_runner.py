@@ -30,7 +30,6 @@ def main(farsi, spec_path, out_path):
         spec = json.load(f)
     work = os.path.dirname(os.path.abspath(spec_path))
     os.symlink(spec["database"], os.path.join(work, "parsing"))
-    sys.path[:0] = [farsi, os.path.join(farsi, "data_collection", "collection_utils")]
     log = io.StringIO()
     try:
         stats, ex_dp, t0, t1, t2 = run(farsi, spec, work, log)
@@ -42,17 +41,18 @@ def main(farsi, spec_path, out_path):
 
 def run(farsi, spec, work, log):
     """Import FARSI (its prints go to ``log``), build and evaluate the design."""
+    sys.path[:0] = [farsi, os.path.join(farsi, "data_collection", "collection_utils")]
     with contextlib.redirect_stdout(log):
         import home_settings  # noqa: F401  (FARSI's settings read it at import)
-        from top.main_FARSI import set_up_FARSI_with_arch_gym
         from settings import config
+        from top.main_FARSI import set_up_FARSI_with_arch_gym
 
         config.database_data_dir = work
         shutil.copy(config.cacti_param_addr, os.path.join(work, "farsi_gen.cfg"))
         config.cacti_param_addr = os.path.join(work, "farsi_gen.cfg")
         config.cacti_data_log_file = os.path.join(work, "cacti_log.csv")
-        from design_utils.design import ExDesignPoint
         from design_utils.components.hardware import HardwareGraph
+        from design_utils.design import ExDesignPoint
         from specs.database_input import database_input_class
 
         t0 = time.process_time()
@@ -122,12 +122,12 @@ def build(hndlr, spec, HardwareGraph, ExDesignPoint):
     pes = [instance(n) for n in spec["pes"]]
     mems = [instance(n, copy_soc=True) for n in spec["mems"]]
     ics = [instance(n) for n in spec["ics"]]
-    for pe, ic in zip(pes, spec["pe_to_ic"]):
+    for pe, ic in zip(pes, spec["pe_to_ic"], strict=True):
         pe.connect(ics[ic])
     for k, j in enumerate(spec["ic_to_ic"]):
         if j >= 0:
             ics[k].connect(ics[j])
-    for mem, ic in zip(mems, spec["mem_to_ic"]):
+    for mem, ic in zip(mems, spec["mem_to_ic"], strict=True):
         ics[ic].connect(mem)
     for name, p in spec["task_to_pe"].items():
         task = db.get_task_by_name(name)
