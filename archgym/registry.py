@@ -7,7 +7,7 @@ Metrics, Objective, Version history).
 
 ``backend`` swaps the model behind an env without changing the env: ``"proxy:PATH"`` runs a saved
 proxy model (:mod:`archgym.proxy`), and entries may list adapters for real external tools
-(``"scalesim:/path/to/python"``, ``"dramsys:/path/to/DRAMSys"``).
+(``"scalesim:/path/to/python"``, ``"dramsys:/path/to/DRAMSys"``, ``"farsi:/path/to/Project_FARSI"``).
 """
 
 from __future__ import annotations
@@ -152,8 +152,10 @@ BUILTIN: list[EnvEntry] = [
         simulator="archgym.simulators.soc:SoCSimulator",
         objective={"kind": "target", "targets": {"latency_ms": 4.5, "power_mW": 80.0, "area_mm2": 5.5},
                    "norm": "l1", "mode": "at_most"},
-        # env kwargs: workload= (audio_decoder, edge_detection, camera_pipeline, multi_dnn or a JSON
-        # task graph), formulation= ("allocation" or "mapping"); budgets are the audio decoder's
+        # env kwargs: workload= (audio_decoder, edge_detection, camera_pipeline, multi_dnn, a JSON
+        # task graph or a FARSI workload), formulation= ("allocation", "mapping" or "farsi");
+        # budgets are the audio decoder's
+        backends={"farsi": "archgym.simulators.soc.farsi_backend:FarsiSimulator"},
         summary="heterogeneous SoC from templates (cores, IPs, systolic arrays) on a task graph, FARSI-style",
     ),
 ]

@@ -43,9 +43,11 @@ def run(farsi, spec, work, log):
     """Import FARSI (its prints go to ``log``), build and evaluate the design."""
     sys.path[:0] = [farsi, os.path.join(farsi, "data_collection", "collection_utils")]
     with contextlib.redirect_stdout(log):
-        import home_settings  # noqa: F401  (FARSI's settings read it at import)
-        from settings import config
-        from top.main_FARSI import set_up_FARSI_with_arch_gym
+        # the order matters: FARSI's modules import each other circularly, and only this order
+        # (ArchGym's) resolves; keep isort away from it
+        import home_settings  # noqa: F401, I001  (FARSI's settings read it at import)
+        from top.main_FARSI import set_up_FARSI_with_arch_gym  # isort: skip
+        from settings import config  # isort: skip
 
         config.database_data_dir = work
         shutil.copy(config.cacti_param_addr, os.path.join(work, "farsi_gen.cfg"))
