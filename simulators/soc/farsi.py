@@ -29,7 +29,7 @@ import csv
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,29 @@ class FarsiTables:
     max_cores: int
     max_buses: int
     max_memories: int
+
+    @cached_property
+    def consts(self) -> dict[str, Any]:
+        """Per-task knob names and FARSI numbers, computed once (the per-design loop is hot)."""
+        fw = self.workload
+        gpp = fw.gpp
+        ip_ref = fw.library["IP"].freq_Hz if "IP" in fw.library else farsi_model.IP_REF_HZ
+        tasks = []
+        for t in fw.real_tasks:
+            w = fw.work(t)
+            tasks.append((t, f"pe_{t}", f"ip_{t}_unroll", f"ip_{t}_freq_MHz", f"ip_{t}_bus",
+                          w * ip_ref / fw.ip_cycles[t] / 100.0,  # instructions/s per unroll per MHz
+                          w / (farsi_model.TECH["energy_non_gpp"] * fw.ip_energy_fJ[t] * 1e-15),  # ÷ unroll
+                          farsi_model.TECH["area_ip"] * fw.ip_area_um2[t] * 1e-12))  # × unroll
+        names = [k.name for k in self.kernels]
+        return {"tasks": tasks, "gpp": (gpp.freq_Hz * gpp.ipc, gpp.instr_per_J, gpp.area_m2),
+                "mem_ref": _ref_freq(fw, "mem") / 100.0, "bus_ref": _ref_freq(fw, "ic") / 100.0,
+                "kernel_index": {n: i for i, n in enumerate(names)},
+                "writers": [(t, f"mem_{t}") for t in fw.tasks if t == SOURCE or t in fw.real_tasks],
+                "gpp_bus": [f"gpp{j}_bus" for j in range(self.max_cores)],
+                "bus": [(f"bus{k}_width_B", f"bus{k}_freq_MHz") for k in range(self.max_buses)],
+                "mem": [(f"mem{k}_width_B", f"mem{k}_freq_MHz", f"mem{k}_bus", f"mem{k}_type")
+                        for k in range(self.max_memories)]}
 
 
 def build_farsi_space(fw: FarsiWorkload, max_cores: int, max_buses: int, max_memories: int) -> DesignSpace:
@@ -88,47 +111,45 @@ def build_farsi_space(fw: FarsiWorkload, max_cores: int, max_buses: int, max_mem
 
 def compile_design(tb: FarsiTables, d: Mapping[str, Any]) -> farsi_model.Design:
     """One design (a mapping of knob values) as numbers for :func:`farsi_model.simulate`."""
-    fw, ks = tb.workload, tb.kernels
-    names = [k.name for k in ks]
-    pe_name = {t: str(d[f"pe_{t}"]) for t in fw.real_tasks}
-    n_gpp = max([int(d["n_gpp"])] + [int(p[3:]) + 1 for p in pe_name.values() if p != "ip"])
-    gpp = fw.gpp
-    peak_gpp = gpp.freq_Hz * gpp.ipc
-    pe_peak: list[tuple[float, ...]] = [(peak_gpp,) * len(ks)] * n_gpp
-    pe_ipj: list[tuple[float, ...]] = [(gpp.instr_per_J,) * len(ks)] * n_gpp
-    pe_bus = [int(d[f"gpp{j}_bus"]) for j in range(n_gpp)]
-    pe_area = [gpp.area_m2] * n_gpp
-    pe_of_task: dict[str, int] = {}
-    ip_ref = fw.library["IP"].freq_Hz if "IP" in fw.library else farsi_model.IP_REF_HZ
-    for t in fw.real_tasks:
-        if pe_name[t] != "ip":
-            pe_of_task[t] = int(pe_name[t][3:])
+    c = tb.consts
+    n_k = len(tb.kernels)
+    kidx = c["kernel_index"]
+    n_gpp = int(d["n_gpp"])
+    for _t, pe_key, *_ in c["tasks"]:
+        v = d[pe_key]
+        if v != "ip" and int(v[3:]) >= n_gpp:
+            n_gpp = int(v[3:]) + 1
+    peak_gpp, ipj_gpp, area_gpp = c["gpp"]
+    pe_peak = [peak_gpp] * n_gpp
+    pe_ipj = [ipj_gpp] * n_gpp
+    pe_area = [area_gpp] * n_gpp
+    pe_bus = [int(d[key]) for key in c["gpp_bus"][:n_gpp]]
+    pe_of = [0] * n_k  # FARSI's dummy tasks run on PE 0
+    for t, pe_key, u_key, f_key, b_key, rate, ipj, area in c["tasks"]:
+        v = d[pe_key]
+        if v != "ip":
+            pe_of[kidx[t]] = int(v[3:])
             continue
-        u, f_mult = int(d[f"ip_{t}_unroll"]), int(d[f"ip_{t}_freq_MHz"]) / 100.0
-        w = fw.work(t)
-        pe_of_task[t] = len(pe_peak)
-        pe_peak.append((f_mult * u * w / (fw.ip_cycles[t] / ip_ref),) * len(ks))
-        pe_ipj.append((w / (farsi_model.TECH["energy_non_gpp"] * u * fw.ip_energy_fJ[t] * 1e-15),) * len(ks))
-        pe_bus.append(int(d[f"ip_{t}_bus"]))
-        pe_area.append(farsi_model.TECH["area_ip"] * u * fw.ip_area_um2[t] * 1e-12)
-    mem_ref = _ref_freq(fw, "mem")
-    bus_ref = _ref_freq(fw, "ic")
-    bus_peak = [int(d[f"bus{k}_width_B"]) * int(d[f"bus{k}_freq_MHz"]) / 100.0 * bus_ref
-                for k in range(tb.max_buses)]
-    mem_peak = [int(d[f"mem{k}_width_B"]) * int(d[f"mem{k}_freq_MHz"]) / 100.0 * mem_ref
-                for k in range(tb.max_memories)]
-    mem_bus = [int(d[f"mem{k}_bus"]) for k in range(tb.max_memories)]
-    mem_dram = [str(d[f"mem{k}_type"]) == "dram" for k in range(tb.max_memories)]
-    mem_of_task = {t: int(str(d[f"mem_{t}"])[3:]) for t in fw.tasks if f"mem_{t}" in d}
+        u = int(d[u_key])
+        pe_of[kidx[t]] = len(pe_peak)
+        pe_peak.append(rate * u * int(d[f_key]))
+        pe_ipj.append(ipj / u)
+        pe_area.append(area * u)
+        pe_bus.append(int(d[b_key]))
+    bus_peak = [int(d[w]) * int(d[f]) * c["bus_ref"] for w, f in c["bus"]]
+    mem_peak = [int(d[w]) * int(d[f]) * c["mem_ref"] for w, f, _, _ in c["mem"]]
+    mem_bus = [int(d[b]) for _, _, b, _ in c["mem"]]
+    mem_dram = [d[ty] == "dram" for _, _, _, ty in c["mem"]]
+    mem_of = [-1] * n_k
+    for t, key in c["writers"]:
+        mem_of[kidx[t]] = int(d[key][3:])
     # unused memories are not built: they neither hold data nor keep a bus alive
-    used = sorted(set(mem_of_task.values()))
+    used = sorted({m for m in mem_of if m >= 0})
     pe_bus, used_bus = farsi_model.prune_buses(pe_bus, [mem_bus[m] for m in used], tb.max_buses)
     for m, b in zip(used, used_bus, strict=True):
         mem_bus[m] = b
-    return farsi_model.Design(
-        tuple(pe_of_task.get(n, 0) for n in names), tuple(mem_of_task.get(n, -1) for n in names),
-        tuple(pe_peak), tuple(pe_ipj), tuple(pe_bus), tuple(pe_area), tuple(bus_peak), tuple(mem_peak),
-        tuple(mem_bus), tuple(mem_dram))
+    return farsi_model.Design(tuple(pe_of), tuple(mem_of), tuple(pe_peak), tuple(pe_ipj), tuple(pe_bus),
+                              tuple(pe_area), tuple(bus_peak), tuple(mem_peak), tuple(mem_bus), tuple(mem_dram))
 
 
 def _ref_freq(fw: FarsiWorkload, typ: str) -> float:
@@ -151,8 +172,9 @@ def evaluate_batch(tb: FarsiTables, d: dict[str, np.ndarray], metric_names: tupl
     out = {m: np.full(n, np.inf) for m in metric_names}
     out["deadlines_missed"] = np.zeros(n)
     cost = cacti()
+    cols = {k: v.tolist() for k, v in d.items()}
     for i in range(n):
-        design = compile_design(tb, {k: v[i] for k, v in d.items()})
+        design = compile_design(tb, {k: v[i] for k, v in cols.items()})
         r = farsi_model.simulate(tb.workload, tb.kernels, design, cost)
         out["latency_ms"][i] = r["latency_s"] * 1e3
         out["energy_mJ"][i] = r["energy_J"] * 1e3

@@ -30,7 +30,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -89,7 +89,7 @@ class FarsiWorkload:
     last_task: str
     library: Any = field(default_factory=dict)
 
-    @property
+    @cached_property
     def real_tasks(self) -> tuple[str, ...]:
         return tuple(t for t in self.tasks if not is_dummy(t))
 

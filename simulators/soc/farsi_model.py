@@ -98,16 +98,16 @@ def _dice_factor(name: str, work: float, reads: list[float], writes: list[float]
 class Design:
     """One FARSI design, resolved to numbers.
 
-    ``pe_of``/``mem_of`` give each kernel's PE and (write) memory; PE ``p`` has ``pe_peak[p][k]``
-    instructions/s and ``pe_ipj[p][k]`` instructions per joule for kernel ``k``, sits on bus
+    ``pe_of``/``mem_of`` give each kernel's PE and (write) memory; PE ``p`` runs ``pe_peak[p]``
+    instructions/s at ``pe_ipj[p]`` instructions per joule (an IP runs only its own task), sits on bus
     ``pe_bus[p]`` and costs ``pe_area[p]`` m² when it hosts a real task.  Buses form a chain
     (bus j links bus j-1); memories have a peak (B/s), a bus, a subtype (sram/dram).
     """
 
     pe_of: tuple[int, ...]
     mem_of: tuple[int, ...]  # -1: the kernel writes nowhere (FARSI's siink/dummy_last)
-    pe_peak: tuple[tuple[float, ...], ...]
-    pe_ipj: tuple[tuple[float, ...], ...]
+    pe_peak: tuple[float, ...]
+    pe_ipj: tuple[float, ...]
     pe_bus: tuple[int, ...]
     pe_area: tuple[float, ...]
     bus_peak: tuple[float, ...]
@@ -123,44 +123,68 @@ def _route(a: int, b: int) -> list[int]:
 
 
 class _Plan:
-    """Per-design static routing: per kernel, direction and block, the ratio (bytes/instruction),
-    the clusters it uses and its work units on every pipe."""
+    """Per-design static routing.  For every kernel: ``cons[k]``, one ``(peak ÷ ratio, cluster,
+    pipe)`` per cluster it uses (``ratio`` = bytes through that block and direction per
+    instruction; the kernel enters the cluster through ``pipe``); ``wu[k]``, its work units on every
+    pipe; ``mem_io[k]``, ``(memory, is_read, ratio)``.  Pipes and clusters are small integers;
+    ``master[pipe]`` is the block the pipe comes from."""
 
-    __slots__ = ("blocks", "pipe_wu", "bus_bytes")
+    __slots__ = ("cons", "wu", "mem_io", "master", "n_pipes", "n_clusters", "bus_bytes")
 
     def __init__(self, ks: tuple[Kernel, ...], d: Design):
         n = len(ks)
-        # blocks[k]: list of (peak, ratio, cluster key, in-pipe key) constraints, one per cluster used
-        self.blocks: list[list[tuple[float, float, tuple, tuple]]] = [[] for _ in range(n)]
-        self.pipe_wu: list[dict[tuple, int]] = [{} for _ in range(n)]
+        self.cons: list[list[tuple[float, int, int]]] = [[] for _ in range(n)]
+        self.wu: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        self.mem_io: list[list[tuple[int, bool, float]]] = [[] for _ in range(n)]
         self.bus_bytes = [0.0] * len(d.bus_peak)  # bytes every bus carries over the workload
+        pipe_id: dict[tuple, int] = {}
+        cluster_id: dict[tuple, int] = {}
+        master: list[tuple] = []
+        n_pe = len(d.pe_peak)
         for k, kr in enumerate(ks):
             if kr.dummy or kr.work <= 0:
                 continue
-            pbus = d.pe_bus[d.pe_of[k]]
-            fams = [("read", d.mem_of[p], b, wu) for p, b, wu in kr.parents]
-            fams += [("write", d.mem_of[k], b, wu) for _, b, wu in kr.children]
+            p = d.pe_of[k]
+            pbus = d.pe_bus[p]
             ratio: dict[tuple, float] = {}
-            clusters: dict[tuple, tuple] = {}  # cluster key -> (block key, in-pipe key)
-            wu = self.pipe_wu[k]
-            for dir_, m, nbytes, unit in fams:
-                if m < 0:
-                    continue
-                route = _route(pbus, d.mem_bus[m])
-                hops: list[tuple] = [("pe", d.pe_of[k])] + [("bus", x) for x in route] + [("mem", m)]
+            clusters: dict[tuple, int] = {}  # cluster key -> pipe
+            wu: dict[int, int] = {}
+            # families sharing a memory share the route: aggregate bytes and work units per memory
+            per_mem: dict[tuple[bool, int], list[float]] = {}
+            for is_read, fams in ((True, kr.parents), (False, kr.children)):
+                for fam, nbytes, unit in fams:
+                    m = d.mem_of[fam] if is_read else d.mem_of[k]
+                    if m >= 0:
+                        acc = per_mem.setdefault((is_read, m), [0.0, 0])
+                        acc[0] += nbytes
+                        acc[1] += unit
+            for (is_read, m), (nbytes, unit) in per_mem.items():
+                hops = [p] + [n_pe + x for x in _route(pbus, d.mem_bus[m])] + [-1 - m]
+                last = len(hops) - 1
                 for i in range(1, len(hops)):
                     blk = hops[i]
-                    ratio[(blk, dir_)] = ratio.get((blk, dir_), 0.0) + nbytes
-                    pipe = (hops[i - 1], blk, dir_)
+                    ratio[(blk, is_read)] = ratio.get((blk, is_read), 0.0) + nbytes
+                    key = (hops[i - 1], blk, is_read)
+                    pipe = pipe_id.get(key)
+                    if pipe is None:
+                        pipe = pipe_id[key] = len(master)
+                        master.append((hops[i - 1], blk))
                     wu[pipe] = wu.get(pipe, 0) + unit
-                    nxt = hops[i + 1] if i + 1 < len(hops) else None
-                    clusters.setdefault((blk, dir_, nxt), pipe)
-            for (blk, _dir), nbytes in ratio.items():
-                if blk[0] == "bus":
-                    self.bus_bytes[blk[1]] += nbytes
-            for (blk, dir_, nxt), pipe in clusters.items():
-                peak = d.bus_peak[blk[1]] if blk[0] == "bus" else d.mem_peak[blk[1]]
-                self.blocks[k].append((peak, ratio[(blk, dir_)] / kr.work, (blk, dir_, nxt), pipe))
+                    clusters.setdefault((blk, is_read, hops[i + 1] if i < last else None), pipe)
+            for (blk, is_read), nbytes in ratio.items():
+                if blk >= n_pe:
+                    self.bus_bytes[blk - n_pe] += nbytes
+                elif blk < 0:
+                    self.mem_io[k].append((-1 - blk, is_read, nbytes / kr.work))
+            for key, pipe in clusters.items():
+                blk = key[0]
+                peak = d.bus_peak[blk - n_pe] if blk >= 0 else d.mem_peak[-1 - blk]
+                cl = cluster_id.setdefault(key, len(cluster_id))
+                self.cons[k].append((peak * kr.work / ratio[(blk, key[1])], cl, pipe))
+            self.wu[k] = list(wu.items())
+        self.master = [m[0] for m in master]
+        self.n_pipes = len(master)
+        self.n_clusters = len(cluster_id)
 
 
 def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dict[str, float]:
@@ -174,7 +198,6 @@ def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dic
     done = [False] * n
     launched = [False] * n
     finish = [0.0] * n
-    tokens: set[tuple[int, int]] = set()
     scheduled: list[int] = []
     waiting: list[int] = []
     n_mem = len(d.mem_peak)
@@ -185,8 +208,8 @@ def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dic
     phase_pe_J: list[float] = []
     phase_rd: list[list[float]] = []  # bytes read per memory
     phase_wr: list[list[float]] = []
-    mem_ratio = [[(blk[1], dir_, r) for _, r, (blk, dir_, nxt), _ in plan.blocks[k] if blk[0] == "mem"]
-                 for k in range(n)]
+    mem_io = plan.mem_io
+    missing = [len(kr.parents) for kr in ks]  # parents that have not delivered yet
     clock = old = 0.0
     hosting = set()
     while True:
@@ -201,9 +224,9 @@ def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dic
                 w = rate[k] * dt
                 left[k] -= w
                 if not kr.dummy:
-                    pe_J += w / d.pe_ipj[pe_of[k]][k]
-                    for m, dir_, r in mem_ratio[k]:
-                        (rd if dir_ == "read" else wr)[m] += w * r
+                    pe_J += w / d.pe_ipj[pe_of[k]]
+                    for m, is_read, r in mem_io[k]:
+                        (rd if is_read else wr)[m] += w * r
                 progress = 1.0 - left[k] / kr.work
             else:
                 progress = 1.0
@@ -221,7 +244,7 @@ def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dic
             scheduled.remove(k)
             completed_for_sizing.append(k)
             for c, _, _ in ks[k].children:
-                tokens.add((k, c))
+                missing[c] -= 1
             for p, _, _ in ks[k].parents:
                 kids = [c for c, _, _ in ks[p].children]
                 if all(c in completed_for_sizing for c in kids):
@@ -230,10 +253,8 @@ def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dic
                         completed_for_sizing.remove(c)
         # --- launch kernels whose parents have all delivered (task-table order) ---
         for k in range(n):
-            if launched[k] or any((p, k) not in tokens for p, _, _ in ks[k].parents):
+            if launched[k] or missing[k]:
                 continue
-            for p, _, _ in ks[k].parents:
-                tokens.discard((p, k))
             launched[k] = True
             left[k] = ks[k].work
             scheduled.append(k)
@@ -274,25 +295,25 @@ def _resize(ks, d: Design, k: int, sign: float, live: list[float], peak_bytes: l
 
 def _rates(ks, d: Design, plan: _Plan, scheduled: list[int], rate: list[float]) -> None:
     """Each running kernel's rate (instructions/s) for the next phase."""
-    # work units of the running kernels on every pipe, and masters using every cluster
-    pipe_total: dict[tuple, int] = {}
-    masters: dict[tuple, set] = {}
+    # work units of the running kernels on every pipe, and the masters using every cluster
+    total = [0] * plan.n_pipes
+    masters: list[set] = [set() for _ in range(plan.n_clusters)]
+    master = plan.master
     for j in scheduled:
-        for pipe, u in plan.pipe_wu[j].items():
-            pipe_total[pipe] = pipe_total.get(pipe, 0) + u
-        for _, _, cl, pipe in plan.blocks[j]:
-            masters.setdefault(cl, set()).add(pipe[0])
+        for pipe, u in plan.wu[j]:
+            total[pipe] += u
+        for _, cl, pipe in plan.cons[j]:
+            masters[cl].add(master[pipe])
     for k in scheduled:
         kr = ks[k]
         if kr.dummy or kr.work <= 0:
             rate[k] = 1.0
             continue
-        r = d.pe_peak[d.pe_of[k]][k]
-        wu = plan.pipe_wu[k]
-        for peak, ratio, cl, pipe in plan.blocks[k]:
-            total = pipe_total[pipe]
-            share = (wu[pipe] / total if total else 1.0) / len(masters[cl])
-            x = peak * share / ratio
+        r = d.pe_peak[d.pe_of[k]]
+        own = dict(plan.wu[k])
+        for peak_per_ratio, cl, pipe in plan.cons[k]:
+            t = total[pipe]
+            x = peak_per_ratio * (own[pipe] / t if t else 1.0) / len(masters[cl])
             if x < r:
                 r = x
         rate[k] = r
@@ -309,8 +330,10 @@ def _metrics(fw, ks, d: Design, cacti, finish, phase_dt, phase_pe_J, phase_rd, p
             if rd[i] or wr[i]:
                 e += rd[i] * costs[i][0] + wr[i] * costs[i][1]
         energy.append(e)
-    area_pe = sum(d.pe_area[p] for p in hosting if _pe_has_area([k.name for i, k in enumerate(ks)
-                                                                       if d.pe_of[i] == p]))
+    names: dict[int, list[str]] = {}
+    for i, k in enumerate(ks):
+        names.setdefault(d.pe_of[i], []).append(k.name)
+    area_pe = sum(d.pe_area[p] for p in hosting if _pe_has_area(names[p]))
     area_mem = sum(c[2] for c in costs)
     last = next(i for i, k in enumerate(ks) if k.name == fw.last_task)
     return {"latency_s": finish[last], "energy_J": sum(energy), "power_W": window_power(phase_dt, energy),
