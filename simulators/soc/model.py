@@ -13,7 +13,7 @@ from archgym.errors import InvalidParameterError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.soc.space import SA_SIZES, build_space, slot_names
 from archgym.simulators.soc.templates import DEFAULT_LIBRARY, DNN_KIND, Library
-from archgym.simulators.soc.workload import TaskGraph, check_kinds, load_workload
+from archgym.simulators.soc.workload import BUILTIN_WORKLOADS, TaskGraph, check_kinds, load_workload
 from archgym.simulators.systolic import DATAFLOWS, Layer, Network, SystolicSimulator
 
 METRICS = (
@@ -93,7 +93,8 @@ class SoCSimulator(Simulator):
         """
         from archgym.simulators.soc import farsi_db
 
-        found = farsi_db.resolve(workload) if isinstance(workload, str | Path) else None
+        builtin = isinstance(workload, str) and workload in BUILTIN_WORKLOADS
+        found = farsi_db.resolve(workload) if isinstance(workload, str | Path) and not builtin else None
         self.farsi = farsi_db.load(workload) if found else None  # type: ignore[arg-type]
         self.graph = farsi_db.to_taskgraph(self.farsi) if self.farsi else load_workload(workload)
         self.library = library or (farsi_db.library_of(self.farsi) if self.farsi else DEFAULT_LIBRARY)
