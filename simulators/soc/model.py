@@ -52,10 +52,18 @@ class SoCSimulator(Simulator):
         sram_kB (0 = none), sram_width_B, dram_width_B (0 = none), bus_width_B, bus_freq_MHz.
         ``mapping``: the same sizes without the 0 options, plus map_<task> ∈ {core0…core3, ip,
         sa0, sa1} for every task; a block is allocated iff a task is mapped to it.
+        ``farsi`` (FARSI workloads): FARSI's own knobs over its block library — n_gpp, gpp<j>_bus,
+        per task pe_<t> ∈ {gpp0…, ip}, ip_<t>_unroll/_freq_MHz/_bus and mem_<t>, per bus
+        bus<k>_width_B/_freq_MHz (a chain), per memory mem<k>_type/_width_B/_freq_MHz/_bus — and
+        FARSI's semantics (:mod:`archgym.simulators.soc.farsi_model`: phase-based rates with bus
+        and memory sharing, one kernel per PE, CACTI memories, per-period power), matching FARSI
+        on its reference runs.
 
     Metrics:
         latency_ms (makespan), energy_mJ, power_mW (average), peak_power_mW (max over 16 equal
-        windows of the makespan), area_mm2, deadlines_missed, bus_utilization (%).
+        windows of the makespan), area_mm2, deadlines_missed, bus_utilization (%).  In ``farsi``:
+        power_mW and peak_power_mW are both FARSI's power (max over 10 ms windows), and
+        bus_utilization is the busiest bus's bytes ÷ (bandwidth × latency).
 
     Objective:
         Default: budgets (``Target`` with ``mode="at_most"``, l1 norm) on latency_ms, power_mW and
@@ -65,12 +73,16 @@ class SoCSimulator(Simulator):
 
     Workloads:
         ``workload=`` audio_decoder (default; 16 tasks, 23 edges), edge_detection,
-        camera_pipeline, multi_dnn (two DNNs; layers on systolic sub-accelerators), or the path
-        of a task-graph JSON file (see :mod:`archgym.simulators.soc.workload`).
-        ``formulation=`` "allocation" (default) or "mapping".
+        camera_pipeline, multi_dnn (two DNNs; layers on systolic sub-accelerators), the path
+        of a task-graph JSON file (see :mod:`archgym.simulators.soc.workload`), or a FARSI
+        workload: its database folder, one of its CSV files or ``<folder>/<workload>`` (see
+        :mod:`archgym.simulators.soc.farsi_db`).
+        ``formulation=`` "allocation" (default), "mapping" or "farsi" (FARSI workloads only).
+        ``backend="farsi:PROJECT_FARSI"`` runs the real FARSI on ``farsi`` designs.
 
     Version history:
-        v0 (model 1): first release.
+        v0 (model 1): first release.  The ``farsi`` formulation and FARSI workloads were added
+        without changing the other formulations' results.
     """
 
     name = "soc"
