@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from archgym.errors import InvalidParameterError, WorkloadError
-from archgym.simulators.soc import farsi_db, farsi_model
+from archgym.simulators.soc import farsi_db, farsi_hw, farsi_model
 from archgym.simulators.soc.farsi_db import FarsiWorkload
 from archgym.spaces import Categorical, DesignSpace, Integer, Ordinal, Parameter
 
@@ -68,8 +68,8 @@ class FarsiTables:
             w = fw.work(t)
             tasks.append((t, f"pe_{t}", f"ip_{t}_unroll", f"ip_{t}_freq_MHz", f"ip_{t}_bus",
                           w * ip_ref / fw.ip_cycles[t] / 100.0,  # instructions/s per unroll per MHz
-                          w / (farsi_model.TECH["energy_non_gpp"] * fw.ip_energy_fJ[t] * 1e-15),  # ÷ unroll
-                          farsi_model.TECH["area_ip"] * fw.ip_area_um2[t] * 1e-12))  # × unroll
+                          w / (farsi_hw.TECH["energy_non_gpp"] * fw.ip_energy_fJ[t] * 1e-15),  # ÷ unroll
+                          farsi_hw.TECH["area_ip"] * fw.ip_area_um2[t] * 1e-12))  # × unroll
         names = [k.name for k in self.kernels]
         return {"tasks": tasks, "gpp": (gpp.freq_Hz * gpp.ipc, gpp.instr_per_J, gpp.area_m2),
                 "mem_ref": _ref_freq(fw, "mem") / 100.0, "bus_ref": _ref_freq(fw, "ic") / 100.0,
@@ -145,7 +145,7 @@ def compile_design(tb: FarsiTables, d: Mapping[str, Any]) -> farsi_model.Design:
         mem_of[kidx[t]] = int(d[key][3:])
     # unused memories are not built: they neither hold data nor keep a bus alive
     used = sorted({m for m in mem_of if m >= 0})
-    pe_bus, used_bus = farsi_model.prune_buses(pe_bus, [mem_bus[m] for m in used], tb.max_buses)
+    pe_bus, used_bus = farsi_hw.prune_buses(pe_bus, [mem_bus[m] for m in used], tb.max_buses)
     for m, b in zip(used, used_bus, strict=True):
         mem_bus[m] = b
     return farsi_model.Design(tuple(pe_of), tuple(mem_of), tuple(pe_peak), tuple(pe_ipj), tuple(pe_bus),
@@ -163,7 +163,7 @@ def cacti():
     text = resources.files("archgym.data").joinpath("soc", "farsi_cacti.csv").read_text()
     table = {(r["mem_subtype"] == "dram", int(r["mem_bytes"])): (float(r["read_energy_nJ"]),
              float(r["write_energy_nJ"]), float(r["area_mm2"])) for r in csv.DictReader(text.splitlines())}
-    return farsi_model.cacti_costs(table)
+    return farsi_hw.cacti_costs(table)
 
 
 def evaluate_batch(tb: FarsiTables, d: dict[str, np.ndarray], metric_names: tuple[str, ...]) -> dict[str, np.ndarray]:
