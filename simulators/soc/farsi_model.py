@@ -120,8 +120,8 @@ def _route(a: int, b: int) -> list[int]:
 
 class _Plan:
     """Per-design static routing.  For every kernel: ``cons[k]``, one ``(peak ÷ ratio, cluster,
-    pipe)`` per cluster it uses (``ratio`` = bytes through that block and direction per
-    instruction; the kernel enters the cluster through ``pipe``); ``wu[k]``, its work units on every
+    pipe, work units)`` per cluster it uses (``ratio`` = bytes through that block and direction per
+    instruction; the kernel enters the cluster through ``pipe`` with those work units); ``wu[k]``, its work units on every
     pipe; ``mem_io[k]``, ``(memory, is_read, ratio)``.  Pipes and clusters are small integers;
     ``master[pipe]`` is the block the pipe comes from."""
 
@@ -129,7 +129,7 @@ class _Plan:
 
     def __init__(self, ks: tuple[Kernel, ...], d: Design):
         n = len(ks)
-        self.cons: list[list[tuple[float, int, int]]] = [[] for _ in range(n)]
+        self.cons: list[list[tuple[float, int, int, int]]] = [[] for _ in range(n)]
         self.wu: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         self.mem_io: list[list[tuple[int, bool, float]]] = [[] for _ in range(n)]
         self.bus_bytes = [0.0] * len(d.bus_peak)  # bytes every bus carries over the workload
@@ -176,7 +176,7 @@ class _Plan:
                 blk = key[0]
                 peak = d.bus_peak[blk - n_pe] if blk >= 0 else d.mem_peak[-1 - blk]
                 cl = cluster_id.setdefault(key, len(cluster_id))
-                self.cons[k].append((peak * kr.work / ratio[(blk, key[1])], cl, pipe))
+                self.cons[k].append((peak * kr.work / ratio[(blk, key[1])], cl, pipe, wu[pipe]))
             self.wu[k] = list(wu.items())
         self.master = [m[0] for m in master]
         self.n_pipes = len(master)
@@ -298,7 +298,7 @@ def _rates(ks, d: Design, plan: _Plan, scheduled: list[int], rate: list[float]) 
     for j in scheduled:
         for pipe, u in plan.wu[j]:
             total[pipe] += u
-        for _, cl, pipe in plan.cons[j]:
+        for _, cl, pipe, _ in plan.cons[j]:
             masters[cl].add(master[pipe])
     for k in scheduled:
         kr = ks[k]
@@ -306,10 +306,9 @@ def _rates(ks, d: Design, plan: _Plan, scheduled: list[int], rate: list[float]) 
             rate[k] = 1.0
             continue
         r = d.pe_peak[d.pe_of[k]]
-        own = dict(plan.wu[k])
-        for peak_per_ratio, cl, pipe in plan.cons[k]:
+        for peak_per_ratio, cl, pipe, own in plan.cons[k]:
             t = total[pipe]
-            x = peak_per_ratio * (own[pipe] / t if t else 1.0) / len(masters[cl])
+            x = peak_per_ratio * (own / t if t else 1.0) / len(masters[cl])
             if x < r:
                 r = x
         rate[k] = r
