@@ -5,6 +5,9 @@ with the Python of FARSI's venv (numpy<2, pandas 1.5), in a fresh temporary dire
 
     python farsi_runner.py FARSI_DIR SPEC.json OUT.json
 
+(``SPEC.json`` may also hold ``{"batch": [spec, ...]}``, designs of one workload evaluated in one
+FARSI process; ``OUT.json`` is then a list.)
+
 ``SPEC.json`` names the workload, the database folder and the design as FARSI block names and
 connections (see ``farsi_backend.spec_of``); the design is built exactly as ArchGym's
 ``FARSIEnv.step`` builds it (``get_block_by_name`` → ``sample_similar_block`` → ``connect`` →
@@ -28,19 +31,26 @@ def main(farsi, spec_path, out_path):
     farsi, spec_path, out_path = (os.path.abspath(p) for p in (farsi, spec_path, out_path))
     with open(spec_path) as f:
         spec = json.load(f)
+    specs = spec["batch"] if "batch" in spec else [spec]  # a batch: designs of one workload
     work = os.path.dirname(os.path.abspath(spec_path))
-    os.symlink(spec["database"], os.path.join(work, "parsing"))
+    os.symlink(specs[0]["database"], os.path.join(work, "parsing"))
     log = io.StringIO()
     try:
-        stats, ex_dp, t0, t1, t2 = run(farsi, spec, work, log)
+        results = run(farsi, specs, work, log)
     except BaseException:  # FARSI calls exit() on bad input: show what it printed before
         sys.stderr.write(log.getvalue()[-4000:])
         raise
-    write_result(out_path, stats, ex_dp, t0, t1, t2)
+    out = [result_of(*r) for r in results]
+    with open(out_path, "w") as f:
+        json.dump(out if "batch" in spec else out[0], f)
 
 
-def run(farsi, spec, work, log):
-    """Import FARSI (its prints go to ``log``), build and evaluate the design."""
+def run(farsi, specs, work, log):
+    """Import FARSI (its prints go to ``log``), set it up once, build and evaluate every design.
+
+    Returns per design ``(stats, setup CPU s, build CPU s, eval_design CPU s)``; the setup (parsing
+    the database) is paid once per process, and CACTI's cache is shared by the designs of a batch
+    (as in a FARSI exploration), so later designs of a batch show FARSI's warm cost."""
     sys.path[:0] = [farsi, os.path.join(farsi, "data_collection", "collection_utils")]
     with contextlib.redirect_stdout(log):
         # the order matters: FARSI's modules import each other circularly, and only this order
@@ -58,28 +68,31 @@ def run(farsi, spec, work, log):
         from specs.database_input import database_input_class
 
         t0 = time.process_time()
-        hndlr = setup(spec, config, database_input_class, set_up_FARSI_with_arch_gym)
-        ex_dp = build(hndlr, spec, HardwareGraph, ExDesignPoint)
-        t1 = time.process_time()
-        sim_dp = hndlr.dse.eval_design(ex_dp, hndlr.dse.database)
-        t2 = time.process_time()
-    return sim_dp.dp_stats, ex_dp, t0, t1, t2
+        hndlr = setup(specs[0], config, database_input_class, set_up_FARSI_with_arch_gym)
+        setup_s = time.process_time() - t0
+        out = []
+        for spec in specs:
+            t0 = time.process_time()
+            ex_dp = build(hndlr, spec, HardwareGraph, ExDesignPoint)
+            t1 = time.process_time()
+            sim_dp = hndlr.dse.eval_design(ex_dp, hndlr.dse.database)
+            t2 = time.process_time()
+            out.append((sim_dp.dp_stats, setup_s, t1 - t0, t2 - t1))
+    return out
 
 
-def write_result(out_path, stats, ex_dp, t0, t1, t2):
-    """Write FARSI's metrics (SI units) and CPU times as JSON."""
+def result_of(stats, setup_s, build_s, eval_s):
+    """FARSI's metrics (SI units) and CPU times as a JSON-able dict."""
     latency = list(stats.get_system_complex_metric("latency").values())[0]
     blocks = stats.dp.dp_rep.get_blocks()  # the evaluated copy (eval_design copies ex_dp)
     mems = [b for b in blocks if b.type == "mem"]
-    out = {"latency_s": latency, "power_W": stats.get_system_complex_metric("power"),
-           "area_m2": stats.get_system_complex_metric("area"), "energy_J": stats.get_system_complex_metric("energy"),
-           "area_pe_m2": sum(b.get_area() for b in blocks if b.type == "pe"),
-           "area_mem_m2": sum(b.get_area() for b in mems),
-           "area_ic_m2": sum(b.get_area() for b in blocks if b.type == "ic"),
-           "mem_bytes": sum(b.get_area_in_bytes() for b in mems),
-           "build_cpu_s": t1 - t0, "sim_cpu_s": t2 - t1}
-    with open(out_path, "w") as f:
-        json.dump(out, f)
+    return {"latency_s": latency, "power_W": stats.get_system_complex_metric("power"),
+            "area_m2": stats.get_system_complex_metric("area"), "energy_J": stats.get_system_complex_metric("energy"),
+            "area_pe_m2": sum(b.get_area() for b in blocks if b.type == "pe"),
+            "area_mem_m2": sum(b.get_area() for b in mems),
+            "area_ic_m2": sum(b.get_area() for b in blocks if b.type == "ic"),
+            "mem_bytes": sum(b.get_area_in_bytes() for b in mems),
+            "setup_cpu_s": setup_s, "build_cpu_s": build_s, "sim_cpu_s": eval_s}
 
 
 def setup(spec, config, database_input_class, set_up):
