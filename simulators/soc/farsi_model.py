@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from archgym.errors import SimulatorError
 from archgym.simulators.soc.farsi_db import FarsiWorkload, is_dummy
 
 PCP_S = 0.01  # FARSI's power collection period
@@ -268,7 +269,7 @@ def simulate(fw: FarsiWorkload, ks: tuple[Kernel, ...], d: Design, cacti) -> dic
         if not scheduled and all(launched):
             break
         if not scheduled:  # nothing can run: a kernel waits for a parent that never ran
-            raise RuntimeError("FARSI replay stalled: the task graph has an unreachable task")
+            raise SimulatorError("FARSI replay stalled: a task waits for a parent that never ran")
         _rates(ks, d, plan, scheduled, rate)
         clock += min((left[k] / rate[k]) if ks[k].work > 0 else 0.0 for k in scheduled)
     out = _metrics(fw, ks, d, cacti, finish, phase_dt, phase_pe_J, phase_rd, phase_wr, peak_bytes, hosting)
