@@ -5,7 +5,7 @@ a memory holding B bytes is costed as ``max(B, 2048)`` rounded up to a multiple 
 SRAM as CACTI ``"ram"`` with ``itrs-lop`` cells and DRAM as ``"main memory"`` with ``comm-dram``
 cells, from FARSI's ``farsi_gen.cfg``.  This script runs the CACTI that
 ``experiments/soc/install_farsi.sh`` built on every such size up to ``--max-units`` × 256,000 B and
-writes CACTI's raw outputs (SRAM on a sparser grid above 24 units, see --sram-dense) (read/write energy per access in nJ, area in mm²) to
+writes CACTI's raw outputs (SRAM on a sparser grid above --sram-dense units; the committed table is dense to 64 units) (read/write energy per access in nJ, area in mm²) to
 ``data/soc/farsi_cacti.csv``; :mod:`archgym.simulators.soc.farsi_model` applies FARSI's /16 B per
 access and ArchGym's technology scaling.
 
