@@ -15,7 +15,8 @@
 #   2. DEST/src: a checkout of Project_FARSI at FARSI_COMMIT (only that folder);
 #   3. DEST/venv: numpy<2 and pandas 1.5 (FARSI uses DataFrame.append, removed in pandas 2);
 #   4. CACTI (FARSI's memory area/energy model) rebuilt with its own make;
-#   5. a smoke test: FARSI evaluates its initial design of audio_decoder.
+#   5. a check: the venv imports numpy, pandas and pygraphviz, and CACTI is executable
+#      (tests/test_soc_farsi_backend.py then runs FARSI itself through archgym).
 # Afterwards: export ARCHGYM_FARSI=DEST/src/Project_FARSI  (the backend finds DEST/venv itself).
 set -euo pipefail
 
@@ -74,7 +75,7 @@ make -s -C "$FARSI/cacti_for_FARSI" -j2 >"$DEST/cacti-build.log" 2>&1 \
     || { tail -20 "$DEST/cacti-build.log" >&2; exit 1; }
 test -x "$FARSI/cacti_for_FARSI/cacti"
 
-# 5. smoke test through archgym's runner (it isolates FARSI in a temp dir) -------------------------
+# 5. check the install --------------------------------------------------------------------------------
 echo "== smoke test"
 "$DEST/venv/bin/python" - "$FARSI" <<'PY'
 import sys, os
