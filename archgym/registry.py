@@ -20,7 +20,7 @@ either of two ways:
 Every env is the same :class:`~archgym.envs.DesignEnv` over a different simulator; its docstring
 is the simulator class's docstring.  ``backend`` swaps the model behind an env: ``"proxy:PATH"``
 runs a saved proxy model (:mod:`archgym.proxy`), and entries may list adapters for real external
-tools (``"scalesim:/path/to/python"``, ``"dramsys:/path/to/DRAMSys"``).
+tools (``"scalesim:/path/to/python"``, ``"dramsys:/path/to/DRAMSys"``, ``"farsi:/path/to/Project_FARSI"``).
 """
 
 from __future__ import annotations
@@ -217,6 +217,9 @@ BUILTIN_ENVS: tuple[EnvEntry, ...] = (
         name="SoC",
         simulator="archgym.simulators.soc:SoCSimulator",
         objective=None,  # the workload's own budgets (SoCSimulator.default_objective)
+        # env kwargs: workload= (audio_decoder, edge_detection, camera_pipeline, multi_dnn, a JSON
+        # task graph or a FARSI workload), formulation= ("allocation", "mapping" or "farsi")
+        backends={"farsi": "archgym.simulators.soc.farsi_backend:FarsiSimulator"},
         summary="heterogeneous SoC from templates (cores, IPs, systolic arrays) on a task graph, FARSI-style",
     ),
 )

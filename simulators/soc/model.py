@@ -9,10 +9,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from archgym.errors import InvalidParameterError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.soc.space import SA_SIZES, build_space, slot_names
 from archgym.simulators.soc.templates import DEFAULT_LIBRARY, DNN_KIND, Library
-from archgym.simulators.soc.workload import TaskGraph, check_kinds, load_workload
+from archgym.simulators.soc.workload import BUILTIN_WORKLOADS, TaskGraph, check_kinds, load_workload
 from archgym.simulators.systolic import DATAFLOWS, Layer, Network, SystolicSimulator
 
 METRICS = (
@@ -51,10 +52,18 @@ class SoCSimulator(Simulator):
         sram_kB (0 = none), sram_width_B, dram_width_B (0 = none), bus_width_B, bus_freq_MHz.
         ``mapping``: the same sizes without the 0 options, plus map_<task> ∈ {core0…core3, ip,
         sa0, sa1} for every task; a block is allocated iff a task is mapped to it.
+        ``farsi`` (FARSI workloads): FARSI's own knobs over its block library — n_gpp, gpp<j>_bus,
+        per task pe_<t> ∈ {gpp0…, ip}, ip_<t>_unroll/_freq_MHz/_bus and mem_<t>, per bus
+        bus<k>_width_B/_freq_MHz (a chain), per memory mem<k>_type/_width_B/_freq_MHz/_bus — and
+        FARSI's semantics (:mod:`archgym.simulators.soc.farsi_model`: phase-based rates with bus
+        and memory sharing, one kernel per PE, CACTI memories, per-period power), matching FARSI
+        on its reference runs.
 
     Metrics:
         latency_ms (makespan), energy_mJ, power_mW (average), peak_power_mW (max over 16 equal
-        windows of the makespan), area_mm2, deadlines_missed, bus_utilization (%).
+        windows of the makespan), area_mm2, deadlines_missed, bus_utilization (%).  In ``farsi``:
+        power_mW and peak_power_mW are both FARSI's power (max over 10 ms windows), and
+        bus_utilization is the busiest bus's bytes ÷ (bandwidth × latency).
 
     Objective:
         Default: budgets (``Target`` with ``mode="at_most"``, l1 norm) on latency_ms, power_mW and
@@ -64,12 +73,16 @@ class SoCSimulator(Simulator):
 
     Workloads:
         ``workload=`` audio_decoder (default; 16 tasks, 23 edges), edge_detection,
-        camera_pipeline, multi_dnn (two DNNs; layers on systolic sub-accelerators), or the path
-        of a task-graph JSON file (see :mod:`archgym.simulators.soc.workload`).
-        ``formulation=`` "allocation" (default) or "mapping".
+        camera_pipeline, multi_dnn (two DNNs; layers on systolic sub-accelerators), the path
+        of a task-graph JSON file (see :mod:`archgym.simulators.soc.workload`), or a FARSI
+        workload: its database folder, one of its CSV files or ``<folder>/<workload>`` (see
+        :mod:`archgym.simulators.soc.farsi_db`).
+        ``formulation=`` "allocation" (default), "mapping" or "farsi" (FARSI workloads only).
+        ``backend="farsi:PROJECT_FARSI"`` runs the real FARSI on ``farsi`` designs.
 
     Version history:
-        v0 (model 1): first release.
+        v0 (model 1): first release.  The ``farsi`` formulation and FARSI workloads were added
+        without changing the other formulations' results.
     """
 
     name = "soc"
@@ -77,35 +90,62 @@ class SoCSimulator(Simulator):
 
     def __init__(self, workload: str | Path | TaskGraph | nx.DiGraph = "audio_decoder",
                  formulation: str = "allocation", library: Library | None = None,
-                 max_cores: int = 4, n_sa: int = 2):
+                 max_cores: int = 4, n_sa: int = 2, max_buses: int = 2, max_memories: int = 2):
         """Args:
-            workload: built-in name, path of a task-graph JSON, a :class:`TaskGraph` or a DiGraph.
-            formulation: ``"allocation"`` (built-in list scheduler) or ``"mapping"`` (explicit).
-            library: block templates (default :data:`DEFAULT_LIBRARY`).
+            workload: built-in name, path of a task-graph JSON, a :class:`TaskGraph`, a DiGraph,
+                or a FARSI workload (its database folder, one of its CSV files, or
+                ``<folder>/<workload>``; see :mod:`archgym.simulators.soc.farsi_db`).
+            formulation: ``"allocation"`` (built-in list scheduler), ``"mapping"`` (explicit) or
+                ``"farsi"`` (FARSI's knobs and semantics; FARSI workloads only).
+            library: block templates (default :data:`DEFAULT_LIBRARY`; for a FARSI workload, its
+                IPs from FARSI's tables, see :func:`~archgym.simulators.soc.farsi_db.library_of`).
             max_cores: largest number of general-purpose cores.
             n_sa: number of systolic sub-accelerator slots (DNN workloads only).
+            max_buses, max_memories: buses and memories of the ``farsi`` formulation.
         """
-        self.graph = load_workload(workload)
-        self.library = library or DEFAULT_LIBRARY
+        from archgym.simulators.soc import farsi_db
+
+        builtin = isinstance(workload, str) and workload in BUILTIN_WORKLOADS
+        found = farsi_db.resolve(workload) if isinstance(workload, str | Path) and not builtin else None
+        self.farsi = farsi_db.load(workload) if found else None  # type: ignore[arg-type]
+        self.graph = farsi_db.to_taskgraph(self.farsi) if self.farsi else load_workload(workload)
+        self.library = library or (farsi_db.library_of(self.farsi) if self.farsi else DEFAULT_LIBRARY)
         check_kinds(self.graph, self.library.ips)
         self.formulation = formulation
         self.max_cores = int(max_cores)
         self.n_sa = int(n_sa) if self.graph.has_dnn else 0
-        self.space = build_space(self.graph, formulation, self.max_cores, self.n_sa)
+        self.max_buses, self.max_memories = int(max_buses), int(max_memories)
+        if formulation == "farsi":
+            self._farsi_setup()
+        else:
+            self.space = build_space(self.graph, formulation, self.max_cores, self.n_sa)
         self.metrics = METRICS
-        is_path = isinstance(workload, str | Path) and Path(str(workload)).suffix == ".json"
+        is_path = isinstance(workload, str | Path) and (Path(str(workload)).suffix == ".json" or bool(found))
         self.workload = str(workload) if is_path else self.graph.name
         self.budgets = dict(self.graph.budgets)
         self.slots = slot_names(self.graph, self.max_cores, self.n_sa)
         self._prepare()
+
+    def _farsi_setup(self) -> None:
+        from archgym.simulators.soc import farsi, farsi_model
+
+        if self.farsi is None:
+            raise InvalidParameterError("formulation='farsi' needs a FARSI workload (a FARSI database folder, "
+                                        "one of its CSV files or <folder>/<workload>), got a task graph")
+        self._farsi_tables = farsi.FarsiTables(self.farsi, farsi_model.kernels_of(self.farsi), self.max_cores,
+                                               self.max_buses, self.max_memories)
+        self.space = farsi.build_farsi_space(self.farsi, self.max_cores, self.max_buses, self.max_memories)
 
     def default_objective(self) -> dict[str, Any]:
         """This workload's own budgets (the env uses them when no objective is given)."""
         return {"kind": "target", "targets": dict(self.budgets), "norm": "l1", "mode": "at_most"}
 
     def config(self) -> dict[str, Any]:
-        return {"workload": self.workload, "graph": self.graph.to_json(), "formulation": self.formulation,
-                "library": self.library.to_dict(), "max_cores": self.max_cores, "n_sa": self.n_sa}
+        cfg = {"workload": self.workload, "graph": self.graph.to_json(), "formulation": self.formulation,
+               "library": self.library.to_dict(), "max_cores": self.max_cores, "n_sa": self.n_sa}
+        if self.formulation == "farsi":
+            cfg.update(max_buses=self.max_buses, max_memories=self.max_memories)
+        return cfg
 
     # ---- construction-time tables ------------------------------------------------------
     def _prepare(self) -> None:
@@ -165,6 +205,10 @@ class SoCSimulator(Simulator):
 
     # ---- evaluation ----------------------------------------------------------------------
     def _evaluate(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self.formulation == "farsi":
+            from archgym.simulators.soc import farsi
+
+            return farsi.evaluate_batch(self._farsi_tables, d, tuple(m.name for m in self.metrics))
         from archgym.simulators.soc.evaluate import evaluate_batch
 
         return evaluate_batch(self, d)
