@@ -35,7 +35,10 @@ class Layer:
     """One layer as a GEMM: ``P × Wn`` IFMAP operand matrix times ``Wn × K`` filter matrix.
 
     ``ifmap_words`` is the number of distinct IFMAP words (H·W·C for conv, M·K for GEMM), which
-    is what DRAM must deliver at least once.
+    is what DRAM must deliver at least once.  ``geometry`` = (H, W, R, S, C, stride) is the conv
+    shape SCALE-Sim builds its IFMAP addresses from (a GEMM is lowered as SCALE-Sim does:
+    (M, K, 1, K, 1, 1)); the exact memory mode needs it for im2col duplicates and partial
+    windows.  A layer built from (P, Wn, K) alone has none and is treated as a plain GEMM.
     """
 
     name: str
@@ -43,6 +46,7 @@ class Layer:
     Wn: int
     K: int
     ifmap_words: int
+    geometry: tuple[int, int, int, int, int, int] | None = None
 
     @property
     def macs(self) -> int:
@@ -67,7 +71,7 @@ class Layer:
             raise ValueError(f"layer {name!r}: filter {R}x{S} is larger than the IFMAP {H}x{W}")
         eh = math.ceil((H - R + stride) / stride)
         ew = math.ceil((W - S + stride) / stride)
-        return cls(name, P=eh * ew, Wn=R * S * C, K=K, ifmap_words=H * W * C)
+        return cls(name, P=eh * ew, Wn=R * S * C, K=K, ifmap_words=H * W * C, geometry=(H, W, R, S, C, stride))
 
     @classmethod
     def gemm(cls, name: str, M: int, N: int, K: int) -> Layer:
@@ -75,7 +79,7 @@ class Layer:
         for label, v in (("M", M), ("N", N), ("K", K)):
             if v < 1:
                 raise ValueError(f"layer {name!r}: {label} must be >= 1, got {v}")
-        return cls(name, P=M, Wn=K, K=N, ifmap_words=M * K)
+        return cls(name, P=M, Wn=K, K=N, ifmap_words=M * K, geometry=(M, K, 1, K, 1, 1))
 
 
 @dataclass(frozen=True)
