@@ -227,3 +227,29 @@ def layer_memory(layer: Layer, R: int, C: int, df: int, sram_kB: tuple[int, int,
                                              o_total, o_active, bw, _ceil(o_total - o_active, bw))
     return {"stall_cycles": int(stall), "total_cycles": int(total), "dram_ifmap_reads": rd_i,
             "dram_filter_reads": rd_f, "dram_ofmap_writes": int(writes)}
+
+
+def network_memory(layers: tuple[Layer, ...], d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`layer_memory` for every (design, layer): arrays of shape (designs, layers).
+
+    ``d`` holds design columns (``rows``, ``cols``, ``dataflow``, the three ``*_sram_kB`` and
+    ``dram_bw``).  Designs are visited grouped by (rows, cols, dataflow), whose prefetch streams
+    are built once and dropped when the group is done (they can take tens of MB per layer).
+    """
+    from archgym.simulators.systolic.compute import dataflow_code
+
+    n, L = len(d["rows"]), len(layers)
+    out = {k: np.zeros((n, L), dtype=np.int64) for k in RESULT_KEYS}
+    df = dataflow_code(d["dataflow"])
+    keys = np.stack([np.asarray(d["rows"], dtype=np.int64), np.asarray(d["cols"], dtype=np.int64), df], axis=1)
+    _, group = np.unique(keys, axis=0, return_inverse=True)
+    for g in np.unique(group):
+        cache: dict[Any, tuple[Stream, Stream]] = {}
+        for i in np.flatnonzero(group == g):
+            R, C, f = (int(v) for v in keys[i])
+            sram = tuple(int(d[k][i]) for k in ("ifmap_sram_kB", "filter_sram_kB", "ofmap_sram_kB"))
+            for j, layer in enumerate(layers):
+                res = layer_memory(layer, R, C, f, sram, int(d["dram_bw"][i]), cache)  # type: ignore[arg-type]
+                for k in RESULT_KEYS:
+                    out[k][i, j] = res[k]
+    return out
