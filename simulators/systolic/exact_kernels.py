@@ -30,31 +30,38 @@ def _in_window(line, s, A, N):
 
 
 @njit(cache=True)
-def _occurs_in(occ, lo_i, hi_i, lo, hi):
-    """Whether a sorted occ[lo_i:hi_i] has a value in [lo, hi) (binary search)."""
-    a, b = lo_i, hi_i
-    while a < b:
-        m = (a + b) >> 1
-        if occ[m] < lo:
-            a = m + 1
-        else:
-            b = m
-    return a < hi_i and occ[a] < hi
-
-
-@njit(cache=True)
-def _dup_hit(a, s, A, N, eps, V, occ_start, occ):
-    """Whether any copy of address ``a`` lies in the window of lines [s, s + A) mod N."""
-    i0, i1 = occ_start[a], occ_start[a + 1]
+def _dup_hit(v, s, A, N, eps, V, prev, nxt):
+    """Whether another copy of the word at valid position ``v`` (outside the window) lies in the
+    window of lines [s, s + A) mod N; ``prev``/``nxt`` chain the copies of each address."""
     if s + A <= N:
-        return _occurs_in(occ, i0, i1, s * eps, (s + A) * eps)
-    return _occurs_in(occ, i0, i1, s * eps, V) or _occurs_in(occ, i0, i1, 0, (s + A - N) * eps)
+        ws = s * eps
+        we = (s + A) * eps
+        if v >= we:
+            u = prev[v]
+            while u >= we:
+                u = prev[u]
+            return u >= ws
+        u = nxt[v]
+        while u >= 0 and u < ws:
+            u = nxt[u]
+        return u >= 0 and u < we
+    ws = s * eps
+    we = (s + A - N) * eps
+    u = prev[v]
+    while u >= we:
+        u = prev[u]
+    if u >= 0:
+        return True
+    u = nxt[v]
+    while u >= 0 and u < ws:
+        u = nxt[u]
+    return u >= 0
 
 
 @njit(cache=True)
 def read_misses(pattern, n_fc, n_fr, cyc, block_is_fr, hb, pre, lanes, m_rows, diag_start,
                 wn, width, r_arr, cv, eps, n_lines, a_lines, b_lines,
-                has_dup, addr, occ_start, occ):
+                has_dup, prev, nxt):
     """Rows (global demand row index) at which the buffer prefetched, and how often in that row.
 
     The window of the read buffer is ``a_lines`` hashed lines of ``eps`` words starting at line
@@ -102,10 +109,10 @@ def read_misses(pattern, n_fc, n_fr, cyc, block_is_fr, hb, pre, lanes, m_rows, d
                     if dl < 0:
                         dl += n_lines
                     if dl < a_lines:
-                        nxt = (line + a_lines - dl) * eps
-                        v = nxt if nxt < vb else vb
+                        jump = (line + a_lines - dl) * eps
+                        v = jump if jump < vb else vb
                         continue
-                    if has_dup and _dup_hit(addr[v], s, a_lines, n_lines, eps, V, occ_start, occ):
+                    if has_dup and _dup_hit(v, s, a_lines, n_lines, eps, V, prev, nxt):
                         v += 1
                         continue
                     while True:
@@ -113,7 +120,7 @@ def read_misses(pattern, n_fc, n_fr, cyc, block_is_fr, hb, pre, lanes, m_rows, d
                         count += 1
                         if _in_window(line, s, a_lines, n_lines):
                             break
-                        if has_dup and _dup_hit(addr[v], s, a_lines, n_lines, eps, V, occ_start, occ):
+                        if has_dup and _dup_hit(v, s, a_lines, n_lines, eps, V, prev, nxt):
                             break
                     v += 1
                 if count > 0:
@@ -278,14 +285,84 @@ def timing(n_fc, n_fr, cyc, o_lo, o_hi, os_flow, o_extent, r_arr, c_arr, p_rows,
     return stall, out, access
 
 
+GEMM_IFMAP = 0  # source matrix kinds of build_stream
+CONV_IFMAP = 1
+FILTER = 2
+
+
 @njit(cache=True)
-def positions_by_address(addr, occ_start):
-    """Valid prefetch positions grouped by address (ascending within an address): a counting
-    sort, O(n), given ``occ_start`` = exclusive prefix sums of the address counts."""
-    nxt = occ_start[:-1].copy()
-    occ = np.empty(addr.shape[0], np.int64)
-    for v in range(addr.shape[0]):
-        a = addr[v]
-        occ[nxt[a]] = v
-        nxt[a] += 1
-    return occ
+def _source(kind, i, j, a, b, geom):
+    """Address of entry (i, j) of the ``a × b`` operand matrix (−1 off the IFMAP)."""
+    if kind == FILTER:  # Wn × K, column-major filters
+        return j * a + i
+    if kind == GEMM_IFMAP:
+        return i * b + j
+    H, W, S, C, st, ew = geom[0], geom[1], geom[3], geom[4], geom[5], geom[6]
+    oh = i // ew
+    ow = i - oh * ew
+    r = j // (S * C)
+    rest = j - r * S * C
+    sc = rest // C
+    ih = oh * st + r
+    iw = ow * st + sc
+    if ih >= H or iw >= W:
+        return -1
+    return (ih * W + iw) * C + rest - sc * C
+
+
+@njit(cache=True)
+def build_stream(diag, fold_rows, n, a, b, kind, geom, links, n_addr):
+    """Prefetch order of an operand matrix cut into folds of ``n`` and stacked (``fold_rows``:
+    row folds, each transposed; else column folds), read along anti-diagonals (``diag``) or row
+    by row.  Returns ``cv`` (valid entries before each position) and, if ``links``, the previous
+    and next valid position holding the same address (−1 if none)."""
+    if fold_rows:
+        m = ((a + n - 1) // n) * b
+    else:
+        m = ((b + n - 1) // n) * a
+    total = m * n
+    cv = np.empty(total + 1, np.int64)
+    cv[0] = 0
+    prev = np.empty(total if links else 0, np.int64)
+    nxt = np.empty(total if links else 0, np.int64)
+    last = np.full(n_addr if links else 0, -1, np.int64)
+    pos = 0
+    v = 0
+    n_diag = m + n - 1 if diag else m
+    for d in range(n_diag):
+        if diag:
+            top = d if d < m - 1 else m - 1
+            bottom = d - n + 1 if d - n + 1 > 0 else 0
+        else:
+            top = d
+            bottom = d
+        for row in range(top, bottom - 1, -1):
+            if diag:
+                c_lo = d - row
+                c_hi = c_lo
+            else:
+                c_lo = 0
+                c_hi = n - 1
+            for col in range(c_lo, c_hi + 1):
+                if fold_rows:
+                    f = row // b
+                    i = f * n + col
+                    j = row - f * b
+                    addr = _source(kind, i, j, a, b, geom) if i < a else -1
+                else:
+                    f = row // a
+                    i = row - f * a
+                    j = f * n + col
+                    addr = _source(kind, i, j, a, b, geom) if j < b else -1
+                if addr >= 0:
+                    if links:
+                        u = last[addr]
+                        prev[v] = u
+                        nxt[v] = -1
+                        if u >= 0:
+                            nxt[u] = v
+                        last[addr] = v
+                    v += 1
+                pos += 1
+                cv[pos] = v
+    return cv, prev[:v], nxt[:v]

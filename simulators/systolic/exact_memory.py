@@ -60,55 +60,10 @@ def _ceil(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def ifmap_matrix(layer: Layer) -> np.ndarray:
-    """The ``P × Wn`` IFMAP operand matrix of addresses (−1 where a window leaves the IFMAP)."""
-    P, Wn = layer.P, layer.Wn
-    if layer.geometry is None:  # an abstract GEMM: every operand word distinct
-        return np.arange(P * Wn, dtype=np.int64).reshape(P, Wn)
-    H, W, R, S, C, st = layer.geometry
-    ew = (W - S + st + st - 1) // st
-    oh, ow = np.divmod(np.arange(P, dtype=np.int64), ew)
-    r, rest = np.divmod(np.arange(Wn, dtype=np.int64), S * C)
-    s, ch = np.divmod(rest, C)
-    ih = oh[:, None] * st + r[None, :]
-    iw = ow[:, None] * st + s[None, :]
-    addr = (ih * W + iw) * C + ch[None, :]
-    return np.where((ih < H) & (iw < W), addr, -1)
-
-
-def _fold_rows(mat: np.ndarray, n: int) -> np.ndarray:
-    """Cut the rows into folds of ``n`` (−1 padded) and stack each fold's transpose."""
-    a, b = mat.shape
-    f = _ceil(a, n)
-    pad = np.full((f * n, b), -1, dtype=np.int64)
-    pad[:a] = mat
-    return pad.reshape(f, n, b).transpose(0, 2, 1).reshape(f * b, n)
-
-
-def _fold_cols(mat: np.ndarray, n: int) -> np.ndarray:
-    """Cut the columns into folds of ``n`` (−1 padded) and stack the folds vertically."""
-    a, b = mat.shape
-    f = _ceil(b, n)
-    pad = np.full((a, f * n), -1, dtype=np.int64)
-    pad[:, :b] = mat
-    return pad.reshape(a, f, n).transpose(1, 0, 2).reshape(f * a, n)
-
-
 def _diag_starts(m: int, n: int) -> np.ndarray:
     d = np.arange(m + n - 1, dtype=np.int64)
     length = np.minimum(d, m - 1) - np.maximum(0, d - n + 1) + 1
     return np.concatenate(([0], np.cumsum(length)))
-
-
-def _diag_order(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Entries of ``x`` along anti-diagonals, each from its bottom row up (SCALE-Sim's order)."""
-    m, n = x.shape
-    r = np.arange(m, dtype=np.int64)[:, None]
-    d = r + np.arange(n, dtype=np.int64)[None, :]
-    pos = starts[d] + np.minimum(d, m - 1) - r
-    out = np.empty(m * n, dtype=np.int64)
-    out[pos.ravel()] = x.ravel()
-    return out
 
 
 @dataclass
@@ -125,50 +80,55 @@ class Stream:
     full: int         # prefetch matrix size, −1 entries included
     cv: np.ndarray    # valid entries before each full position
     has_dup: bool
-    addr: np.ndarray  # address of each valid entry
-    occ_start: np.ndarray
-    occ: np.ndarray   # valid positions of each address, by address
+    prev: np.ndarray  # previous / next valid position with the same address (−1: none)
+    nxt: np.ndarray
 
 
-def _stream(order: np.ndarray, pattern: int, x: np.ndarray, block_is_fr: bool, hb: int, pre: int,
-            lanes: int, starts: np.ndarray, check_dup: bool) -> Stream:
-    valid = order >= 0
-    cv = np.zeros(order.size + 1, dtype=np.int64)
-    np.cumsum(valid, out=cv[1:])
-    addr = order[valid]
-    empty = np.zeros(1, dtype=np.int64)
-    occ_start, occ, has_dup = empty, empty, False
-    if check_dup and addr.size:
-        counts = np.bincount(addr)
-        if counts.max() > 1:
-            has_dup = True
-            occ_start = np.concatenate(([0], np.cumsum(counts)))
-            occ = _kernels().positions_by_address(addr, occ_start)
-    return Stream(pattern, block_is_fr, hb, pre, lanes, starts, x.shape[0], order.size, cv, has_dup,
-                  addr if has_dup else empty, occ_start, occ)
+def _stream(layer: Layer, operand: str, fold_rows: bool, n: int, diag: bool, pattern: int,
+            block_is_fr: bool, hb: int, pre: int, lanes: int) -> Stream:
+    k = _kernels()
+    if operand == "filter":
+        a, b, kind, geom, links, n_addr = layer.Wn, layer.K, k.FILTER, np.zeros(7, np.int64), False, 0
+    else:
+        a, b = layer.P, layer.Wn
+        g = layer.geometry
+        # im2col copies exist only when windows overlap
+        overlap = g is not None and (g[2] > g[5] or g[3] > g[5])
+        if g is None or not overlap:
+            kind, geom = k.GEMM_IFMAP, np.zeros(7, np.int64)
+            if g is not None:
+                kind = k.CONV_IFMAP
+        else:
+            kind = k.CONV_IFMAP
+        if g is not None:
+            H, W, R, S, C, st = g
+            geom = np.array([H, W, R, S, C, st, (W - S + st + st - 1) // st], dtype=np.int64)
+        links, n_addr = overlap, layer.ifmap_words
+    m = (-(-a // n)) * b if fold_rows else (-(-b // n)) * a
+    cv, prev, nxt = k.build_stream(diag, fold_rows, n, a, b, kind, geom, links, n_addr)
+    has_dup = bool(links and (prev >= 0).any())
+    starts = _diag_starts(m, n) if diag else np.zeros(1, np.int64)
+    return Stream(pattern, block_is_fr, hb, pre, lanes, starts, m, m * n, cv, has_dup, prev, nxt)
 
 
 def streams(layer: Layer, R: int, C: int, df: int) -> tuple[Stream, Stream]:
-    """(IFMAP, filter) streams of a layer on an ``R × C`` array with dataflow code ``df``."""
+    """(IFMAP, filter) streams of a layer on an ``R × C`` array with dataflow code ``df``.
+
+    Prefetch matrices: OS stacks the IFMAP's row folds (transposed) and the filter's column folds,
+    both read along anti-diagonals; WS stacks the IFMAP's column folds (anti-diagonals) and the
+    filter's column folds (row by row); IS stacks the IFMAP's row folds (row by row) and the
+    filter's row folds (transposed, anti-diagonals).
+    """
     k = _kernels()
-    ifm = ifmap_matrix(layer)
-    fil = (np.arange(layer.K, dtype=np.int64)[None, :] * layer.Wn
-           + np.arange(layer.Wn, dtype=np.int64)[:, None])
-    conv = layer.geometry is not None
+    P, Wn, K = layer.P, layer.Wn, layer.K
     if df == OS:
-        xi, xf = _fold_rows(ifm, R), _fold_cols(fil, C)
-        si, sf = _diag_starts(*xi.shape), _diag_starts(*xf.shape)
-        return (_stream(_diag_order(xi, si), k.DIAG, xi, True, layer.Wn, 0, R, si, conv),
-                _stream(_diag_order(xf, sf), k.DIAG, xf, False, layer.Wn, 0, C, sf, False))
+        return (_stream(layer, "ifmap", True, R, True, k.DIAG, True, Wn, 0, R),
+                _stream(layer, "filter", False, C, True, k.DIAG, False, Wn, 0, C))
     if df == WS:
-        xi, xf = _fold_cols(ifm, R), _fold_cols(fil, C)
-        si = _diag_starts(*xi.shape)
-        return (_stream(_diag_order(xi, si), k.DIAG, xi, True, layer.P, R, R, si, conv),
-                _stream(xf.ravel(), k.ROWMAJOR, xf, False, 0, 0, C, si[:1], False))
-    xi, xf = _fold_rows(ifm, C), _fold_rows(fil, R)
-    sf = _diag_starts(*xf.shape)
-    return (_stream(xi.ravel(), k.ROWMAJOR, xi, False, 0, 0, C, sf[:1], conv),
-            _stream(_diag_order(xf, sf), k.DIAG, xf, True, layer.K, R, R, sf, False))
+        return (_stream(layer, "ifmap", False, R, True, k.DIAG, True, P, R, R),
+                _stream(layer, "filter", False, C, False, k.ROWMAJOR, False, 0, 0, C))
+    return (_stream(layer, "ifmap", True, C, False, k.ROWMAJOR, False, 0, 0, C),
+            _stream(layer, "filter", True, R, True, k.DIAG, True, K, R, R))
 
 
 def _read_buffer(s: Stream, n_fc: int, n_fr: int, cyc: int, R: int, C: int, Wn: int, kB: int,
@@ -184,7 +144,7 @@ def _read_buffer(s: Stream, n_fc: int, n_fr: int, cyc: int, R: int, C: int, Wn: 
     b_lines = min(_ceil(half, eps), n_lines - a_lines)
     rows, cnt = _kernels().read_misses(s.pattern, n_fc, n_fr, cyc, s.block_is_fr, s.hb, s.pre, s.lanes,
                                        s.m_rows, s.diag_start, Wn, C, R, s.cv, eps, n_lines, a_lines,
-                                       b_lines, s.has_dup, s.addr, s.occ_start, s.occ)
+                                       b_lines, s.has_dup, s.prev, s.nxt)
     first = min(_ceil(active, bw), _ceil(s.full, bw))
     per = _ceil(half, bw)
     return rows, cnt, per + 1, (first + int(cnt.sum()) * per) * bw

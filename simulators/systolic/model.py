@@ -10,7 +10,7 @@ import numpy as np
 from archgym.errors import UnknownNameError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.systolic.compute import DATAFLOWS, compute, dataflow_code
-from archgym.simulators.systolic.memory import dram_traffic, stall_cycles
+from archgym.simulators.systolic.memory import memory_model
 from archgym.simulators.systolic.tech import Technology
 from archgym.simulators.systolic.topology import Network, load_network
 from archgym.spaces import Categorical, DesignSpace, Pow2
@@ -135,9 +135,7 @@ class SystolicSimulator(Simulator):
                                                "stall_cycles")},
                     "compute_cycles": ex["total_cycles"] - ex["stall_cycles"]}
         sram = tuple(col(d[k]) * 1024 for k in ("ifmap_sram_kB", "filter_sram_kB", "ofmap_sram_kB"))
-        traffic = dram_traffic(c, lay["ifmap_words"], df, sram)
-        stalls = stall_cycles(c, traffic, col(d["dram_bw"]), sram)
-        return {**c, **traffic, "stall_cycles": stalls}
+        return {**c, **memory_model(c, lay, df, col(d["rows"]), col(d["cols"]), sram, col(d["dram_bw"]))}
 
     def _evaluate(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         per = self._per_layer(d)

@@ -53,6 +53,32 @@ class Layer:
         return self.P * self.Wn * self.K
 
     @property
+    def ifmap_entries(self) -> int:
+        """Entries of the ``P × Wn`` IFMAP operand matrix that are real words: SCALE-Sim pads
+        with −1 the part of a last window that runs off the IFMAP when the stride does not
+        divide it."""
+        if self.geometry is None:
+            return self.P * self.Wn
+        H, W, R, S, C, st = self.geometry
+
+        def covered(n: int, f: int) -> int:  # Σ over windows of the rows (cols) inside the IFMAP
+            windows = (n - f + 2 * st - 1) // st
+            full = (n - f) // st + 1
+            return full * f + (windows - full) * max(0, n - full * st)
+
+        return covered(H, R) * covered(W, S) * C
+
+    @property
+    def im2col_copies(self) -> bool:
+        """Whether IFMAP words appear in several windows (overlapping windows); for a layer
+        known only by (P, Wn, K, ifmap_words): whether it has fewer distinct IFMAP words than
+        window entries."""
+        g = self.geometry
+        if g is None:
+            return self.ifmap_words < self.P * self.Wn
+        return g[2] > g[5] or g[3] > g[5]
+
+    @property
     def filter_words(self) -> int:
         return self.Wn * self.K
 
@@ -92,7 +118,7 @@ class Network:
     def arrays(self) -> dict[str, np.ndarray]:
         """Per-layer dimensions as int64 arrays (for vectorised evaluation)."""
         return {k: np.array([getattr(layer, k) for layer in self.layers], dtype=np.int64)
-                for k in ("P", "Wn", "K", "ifmap_words")}
+                for k in ("P", "Wn", "K", "ifmap_words", "ifmap_entries", "im2col_copies")}
 
     @property
     def macs(self) -> int:
