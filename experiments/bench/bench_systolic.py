@@ -7,7 +7,10 @@ Two measurements, printed as markdown tables:
    reported separately — against the model's time per (layer, design), both for a single call
    (latency) and inside a batch.
 2. Batch throughput of ``SystolicSimulator.evaluate`` over ResNet-18 (21 layers) in designs/s
-   and (layer, design) evaluations/s.
+   and (layer, design) evaluations/s (the default closed-form memory model).
+3. ``memory="exact"`` (the SCALE-Sim 3.0.0 replica) against SCALE-Sim: CPU time per layer side
+   by side (SCALE-Sim's child CPU time minus its interpreter start-up, the replica's own CPU
+   time after its kernels are loaded), and CPU time per whole ResNet-18 design.
 
 SCALE-Sim runs only when ``ARCHGYM_SCALESIM_PYTHON`` names an interpreter with scalesim and
 numpy<2; otherwise only the model's numbers are printed, and the script says so.
@@ -29,6 +32,7 @@ import time
 import numpy as np
 
 from archgym.simulators.systolic import SystolicSimulator, parse_topology
+from archgym.simulators.systolic.compute import dataflow_code
 from archgym.simulators.systolic.scalesim_backend import ENV_VAR, measure_topology
 
 LAYERS = {
@@ -92,10 +96,49 @@ def throughput(n: int, repeat: int) -> tuple[float, float, int]:
     return n / best, n * L / best, L
 
 
+def startup_cpu(python: str) -> float:
+    """CPU time of starting the interpreter and importing scalesim (paid once per run)."""
+    c0 = _child_cpu()
+    subprocess.run([python, "-c", "import scalesim.scale_sim"], check=True, capture_output=True)
+    return _child_cpu() - c0
+
+
+def exact_cpu(topo: str, design: dict, repeat: int) -> float:
+    """CPU seconds of one exact-mode evaluation of one layer (kernels already loaded)."""
+    from archgym.simulators.systolic.exact_memory import layer_memory
+
+    layer = parse_topology(topo, "layer").layers[0]
+    args = (layer, design["rows"], design["cols"], int(dataflow_code(np.array([design["dataflow"]]))[0]),
+            (design["ifmap_sram_kB"], design["filter_sram_kB"], design["ofmap_sram_kB"]), design["dram_bw"])
+    layer_memory(*args)
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.process_time()
+        layer_memory(*args)
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+def resnet18_exact(n: int) -> tuple[float, float, float]:
+    """(first call s incl. kernel load, median CPU s per design, max CPU s) over n random designs."""
+    sim = SystolicSimulator("resnet18", memory="exact")
+    idx = sim.space.sample_indices(np.random.default_rng(1), n + 1)
+    t0 = time.perf_counter()
+    sim.evaluate(idx[:1])
+    first = time.perf_counter() - t0
+    cpu = []
+    for i in idx[1:]:
+        c0 = time.process_time()
+        sim.evaluate(np.array([i]))
+        cpu.append(time.process_time() - c0)
+    return first, float(np.median(cpu)), float(np.max(cpu))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--designs", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--resnet-designs", type=int, default=10, help="random designs for the exact-mode timing")
     args = ap.parse_args()
     python = os.environ.get(ENV_VAR)
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -120,6 +163,24 @@ def main() -> None:
     dps, pps, L = throughput(args.designs, args.repeat)
     print(f"\nBatch throughput, ResNet-18 ({L} layers), {args.designs:,} random designs: "
           f"{dps:,.0f} designs/s = {pps:,.0f} (layer, design) evaluations/s")
+
+    print("\nmemory=\"exact\" (SCALE-Sim 3.0.0 replica) vs SCALE-Sim, CPU time per layer:\n")
+    start = startup_cpu(python) if python else 0.0
+    print("| layer | design | SCALE-Sim CPU s (start-up excluded) | exact-mode CPU ms | SCALE-Sim / exact |")
+    print("|---|---|---|---|---|")
+    for name, topo in LAYERS.items():
+        for d in DESIGNS:
+            tag = f"{d['rows']}×{d['cols']} {d['dataflow']} {d['ifmap_sram_kB']} kB bw {d['dram_bw']}"
+            ex = exact_cpu(topo, d, args.repeat)
+            if python:
+                _, cpu = time_scalesim(python, topo, d)
+                ss = cpu - start
+                print(f"| {name} | {tag} | {ss:.2f} | {ex * 1e3:.2f} | {ss / ex:,.0f}× |")
+            else:
+                print(f"| {name} | {tag} | – | {ex * 1e3:.2f} | – |")
+    first, med, worst = resnet18_exact(args.resnet_designs)
+    print(f"\nResNet-18, memory=\"exact\", {args.resnet_designs} random designs: median {med:.2f} s CPU per "
+          f"design (max {worst:.2f} s); first call {first:.1f} s (loads or compiles the numba kernels)")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from archgym.simulators.systolic.compute import compute, dataflow_code
-from archgym.simulators.systolic.memory import memory_model
+from archgym.simulators.systolic.compute import dataflow_code
+from archgym.simulators.systolic.memory import layer_cases
 from archgym.simulators.systolic.topology import Layer
 
 DEFAULT = Path(__file__).with_name("validation_scalesim_3.0.0.json")
@@ -41,16 +41,10 @@ def load(path: Path = DEFAULT) -> list[dict[str, Any]]:
 
 def closed_form(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     """The closed form's per-case results (vectorised over all cases at once)."""
-    lay = [case_layer(r) for r in rows]
     col = lambda k: np.array([r[k] for r in rows], dtype=np.int64)  # noqa: E731
     df = dataflow_code(np.array([r["dataflow"] for r in rows]))
-    c = compute(np.array([x.P for x in lay]), np.array([x.Wn for x in lay]), np.array([x.K for x in lay]),
-                col("rows"), col("cols"), df)
-    sram = tuple(col(k) * 1024 for k in ("ifmap_sram_kB", "filter_sram_kB", "ofmap_sram_kB"))
-    per = {k: np.array([getattr(x, k) for x in lay], dtype=np.int64)
-           for k in ("P", "Wn", "K", "ifmap_entries", "im2col_copies")}
-    out = memory_model(c, per, df, col("rows"), col("cols"), sram, col("dram_bw"))
-    return {**out, "total_cycles": c["compute_cycles"] + out["stall_cycles"], "compute_cycles": c["compute_cycles"]}
+    return layer_cases([case_layer(r) for r in rows], col("rows"), col("cols"), df,
+                       tuple(col(k) for k in ("ifmap_sram_kB", "filter_sram_kB", "ofmap_sram_kB")), col("dram_bw"))
 
 
 def exact(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:

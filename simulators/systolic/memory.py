@@ -167,3 +167,20 @@ def memory_model(c: dict[str, np.ndarray], lay: dict[str, np.ndarray], df: np.nd
     return {"dram_ifmap_reads": np.ceil(reads_i).astype(np.int64), "dram_filter_reads": np.ceil(reads_f).astype(np.int64),
             "dram_ofmap_writes": writes, "stall_cycles": stall}
 
+
+
+def layer_cases(layers: list, R: np.ndarray, C: np.ndarray, df: np.ndarray, sram_kB: tuple[np.ndarray, ...],
+                bw: np.ndarray) -> dict[str, np.ndarray]:
+    """The closed form on a list of single-layer cases (one layer and one design each), without
+    checking the designs against the env's space (validation covers ``dram_bw`` = 128).
+
+    Returns the :func:`memory_model` arrays plus ``compute_cycles`` and ``total_cycles``.
+    """
+    from archgym.simulators.systolic.compute import compute
+
+    per = {k: np.array([getattr(x, k) for x in layers], dtype=np.int64)
+           for k in ("P", "Wn", "K", "ifmap_entries", "im2col_copies")}
+    R, C, bw = (np.asarray(x, dtype=np.int64) for x in (R, C, bw))
+    c = compute(per["P"], per["Wn"], per["K"], R, C, df)
+    out = memory_model(c, per, df, R, C, tuple(np.asarray(s, dtype=np.int64) * 1024 for s in sram_kB), bw)
+    return {**out, "compute_cycles": c["compute_cycles"], "total_cycles": c["compute_cycles"] + out["stall_cycles"]}
