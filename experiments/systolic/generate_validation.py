@@ -130,17 +130,17 @@ def build_cases() -> list[dict[str, Any]]:
         for s in (1, 2, 3, 4):
             cases.append({"layer": f"c_20x3x16x16s{s}", "design": design(16, 16, df, (8, 8, 8), 2),
                           "sweep": f"stride:c_20x3x16x16:{df}:stride"})
-    # random designs, kept small enough to simulate (≤ 30,000 cycles)
+    # random designs, kept small enough to simulate (≤ 15,000 cycles)
     rng = random.Random(15)
     names = sorted(LAYERS)
     n_random = 0
-    while n_random < 60:
+    while n_random < 40:
         d = design(rng.choice([4, 8, 16, 32, 64, 128]), rng.choice([4, 8, 16, 32, 64, 128]),
                    rng.choice(["os", "ws", "is"]),
                    tuple(rng.choice([8, 8, 16, 16, 32, 64, 128, 512, 2048]) for _ in range(3)),
                    rng.choice([1, 2, 4, 8, 16, 32, 64, 128]))
         layer = rng.choice(names)
-        if demand_rows(layer, d) > 30_000:
+        if demand_rows(layer, d) > 15_000:
             continue
         cases.append({"layer": layer, "design": d, "sweep": "random"})
         n_random += 1

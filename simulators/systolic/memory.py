@@ -56,7 +56,8 @@ import numpy as np
 from archgym.simulators.systolic.compute import IS, OS, WS
 
 # calibrated on the generated validation set (see the module docstring)
-_FIT = {"boundary_span": 0.70, "fold_span": 1.69, "im2col": 0.59, "ofmap_absorb": 0.906, "stall": 1.42}
+_FIT = {"boundary_span": 0.7, "fold_span": 1.0, "im2col_os": 1.0, "im2col_ws": 0.25, "im2col_rows": 1.0,
+        "ofmap_absorb": 0.9, "stall": 1.1}
 
 
 def _cdiv(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -68,32 +69,40 @@ def floor_sum(n: np.ndarray, m: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.
 
     The classic Euclid-like reduction (O(log) steps), so counting which of thousands of fold
     boundaries meet a window end costs a few array operations, not a loop over boundaries.
+    Entries that are finished drop out of the working arrays, so a batch costs little more than
+    its slowest entry's few steps.
     """
-    n, m, a, b = (np.array(x, dtype=np.int64) for x in np.broadcast_arrays(n, m, a, b))
-    ans = np.zeros(n.shape, dtype=np.int64)
-    for _ in range(64):
-        live = n > 0
-        if not live.any():
-            break
-        q = a // m
-        ans += np.where(live, (n - 1) * n // 2 * q, 0)
-        a = a - q * m
-        q = b // m
-        ans += np.where(live, n * q, 0)
-        b = b - q * m
+    n, m, a, b = (np.array(x, dtype=np.int64).ravel() for x in np.broadcast_arrays(n, m, a, b))
+    shape = np.broadcast_shapes(*(np.shape(x) for x in (n, m, a, b)))
+    ans = np.zeros(n.size, dtype=np.int64)
+    idx = np.flatnonzero(n > 0)
+    n, m, a, b = n[idx], m[idx], a[idx], b[idx]
+    while idx.size:
+        qa, a = np.divmod(a, m)
+        qb, b = np.divmod(b, m)
+        ans[idx] += (n - 1) * n // 2 * qa + n * qb
         y = a * n + b
-        done = ~live | (y < m)
-        n, m, a, b = (np.where(done, 0, y // m), np.where(done, 1, a), np.where(done, 0, m),
-                      np.where(done, 0, y % m))
-    return ans
+        go = y >= m
+        idx, n, m, a, b = idx[go], y[go] // m[go], a[go], m[go], y[go] % m[go]
+        keep = n > 0
+        idx, n, m, a, b = idx[keep], n[keep], m[keep], a[keep], b[keep]
+    return ans.reshape(shape)
 
 
-def _boundary_hits(count: np.ndarray, block: np.ndarray, window: np.ndarray, span: np.ndarray) -> np.ndarray:
+def _boundary_hits(count: np.ndarray, block: np.ndarray, window: np.ndarray, span: np.ndarray,
+                   where: np.ndarray) -> np.ndarray:
     """How many boundaries ``j·block`` (j = 1…count) have a window end (a multiple of
-    ``window``) at most ``span`` words after them."""
-    count = np.maximum(count, 0)
-    span = np.minimum(span, window)
-    return floor_sum(count, window, block, block + span) - floor_sum(count, window, block, block)
+    ``window``) at most ``span`` words after them; computed only ``where`` asked (else 0)."""
+    count, block, window, span, where = np.broadcast_arrays(count, block, window, span, where)
+    out = np.zeros(count.shape, dtype=np.int64)
+    sel = where & (count > 0)
+    if sel.any():
+        c, L, W = count[sel], block[sel], window[sel]
+        Z = np.minimum(span[sel], W)
+        both = floor_sum(np.concatenate((c, c)), np.concatenate((W, W)), np.concatenate((L, L)),
+                         np.concatenate((L + Z, L)))
+        out[sel] = both[:c.size] - both[c.size:]
+    return out
 
 
 def _jump_prob(span: np.ndarray, V: np.ndarray, half: np.ndarray) -> np.ndarray:
@@ -102,10 +111,21 @@ def _jump_prob(span: np.ndarray, V: np.ndarray, half: np.ndarray) -> np.ndarray:
     return np.clip((span - (half - step)) / step, 0.0, 1.0)
 
 
+def _window_ends(V: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """Window ends the demand crosses in one pass over a stream of ``V`` words (the first
+    window is filled before cycle 0)."""
+    gap = np.maximum(V - half, 0).astype(float)
+    return gap / np.maximum(np.minimum(half, gap), 1.0)
+
+
 def _prefetches(V: np.ndarray, half: np.ndarray, passes: np.ndarray, jumps: np.ndarray) -> np.ndarray:
+    """Window movement / step.  A backward jump needs the window to come round the stream to the
+    word just left behind: a whole lap ``V`` when the window moves by its own size, one step
+    (the gap ``V − H``) when it moves by less."""
     gap = np.maximum(V - half, 0).astype(float)
     step = np.maximum(np.minimum(half, gap), 1.0)
-    return np.where(V > half, ((passes - 1) * V + gap * (1 + jumps)) / step, 0.0)
+    lap = np.where(gap >= half, V, gap)
+    return np.where(V > half, ((passes - 1) * V + gap + jumps * lap) / step, 0.0)
 
 
 def memory_model(c: dict[str, np.ndarray], lay: dict[str, np.ndarray], df: np.ndarray, R: np.ndarray,
@@ -132,26 +152,27 @@ def memory_model(c: dict[str, np.ndarray], lay: dict[str, np.ndarray], df: np.nd
     os_, ws_, is_ = df == OS, df == WS, df == IS
     half = [_cdiv(s, 2) for s in sram_words]
     window = [_cdiv(h, _cdiv(s, 100)) * _cdiv(s, 100) for h, s in zip(half, sram_words, strict=True)]
-    Rf, Cf = R.astype(float), C.astype(float)
+    Rf = R.astype(float)
     diag_span = _FIT["boundary_span"] * Rf * (Rf - 1)
-    fold_span = _FIT["fold_span"] * Rf * Cf
 
     # IFMAP: anti-diagonal fold blocks (OS, WS) or reverse-row folds (IS)
     Vi = np.broadcast_to(lay["ifmap_entries"], Fr.shape).astype(float)
-    hits = _boundary_hits(Fr - 1, np.where(os_, R * Wn, R * P), window[0], np.round(diag_span).astype(np.int64))
     near = Vi - half[0] < half[0]
+    hits = _boundary_hits(Fr - 1, np.where(os_, R * Wn, R * P), window[0], np.round(diag_span).astype(np.int64),
+                          ~is_ & ~near)
     jumps = np.where(near, (Fr - 1) * _jump_prob(diag_span, Vi, half[0]), hits)
-    jumps_i = np.where(is_, Fr * Fc * _jump_prob(fold_span, Vi, half[0]), Fc * jumps)
-    jumps_i = jumps_i * np.where(lay["im2col_copies"].astype(bool), _FIT["im2col"], 1.0)
+    copies = lay["im2col_copies"].astype(bool)
+    jumps_i = np.where(is_, _FIT["fold_span"] * _window_ends(Vi, half[0]) * np.where(copies, _FIT["im2col_rows"], 1.0),
+                       Fc * jumps * np.where(copies, np.where(os_, _FIT["im2col_os"], _FIT["im2col_ws"]), 1.0))
     pf_i = _prefetches(Vi, half[0], np.where(is_, 1, Fc), jumps_i)
 
     # filter: reverse-row folds (WS), re-read blocks (OS), anti-diagonal fold blocks (IS)
     Vf = np.broadcast_to(Wn * K, Fr.shape).astype(float)
-    hits = _boundary_hits(Fr - 1, R * K, window[1], np.round(diag_span).astype(np.int64))
     near = Vf - half[1] < half[1]
+    hits = _boundary_hits(Fr - 1, R * K, window[1], np.round(diag_span).astype(np.int64), is_ & ~near)
     jumps = np.where(near, (Fr - 1) * _jump_prob(diag_span, Vf, half[1]), hits)
     jumps_f = np.select([os_, ws_], [Fc * (Fr - 1) * _jump_prob((Wn * C).astype(float), Vf, half[1]),
-                                     Fr * Fc * _jump_prob(fold_span, Vf, half[1])], Fc * jumps)
+                                     _FIT["fold_span"] * _window_ends(Vf, half[1])], Fc * jumps)
     pf_f = _prefetches(Vf, half[1], np.where(is_, Fc, 1), jumps_f)
 
     lines = [_cdiv(sram_words[k] - half[k], bw) for k in range(3)]
@@ -163,7 +184,7 @@ def memory_model(c: dict[str, np.ndarray], lay: dict[str, np.ndarray], df: np.nd
 
     busy = np.maximum(np.maximum(pf_i * (lines[0] + 1), pf_f * (lines[1] + 1)),
                       np.maximum(writes - _FIT["ofmap_absorb"] * sram_words[2], 0) / bw)
-    stall = np.round(_FIT["stall"] * np.maximum(busy - c["compute_cycles"], 0.0))
+    stall = np.round(np.maximum(_FIT["stall"] * busy - c["compute_cycles"], 0.0))
     return {"dram_ifmap_reads": np.ceil(reads_i).astype(np.int64), "dram_filter_reads": np.ceil(reads_f).astype(np.int64),
             "dram_ofmap_writes": writes, "stall_cycles": stall}
 
