@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.simulators.systolic.compute import OS, WS
+from archgym.simulators.systolic.compute import IS, OS, WS
 from archgym.simulators.systolic.topology import Layer
 
 RESULT_KEYS = ("stall_cycles", "total_cycles", "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes")
@@ -111,8 +111,8 @@ def _stream(layer: Layer, operand: str, fold_rows: bool, n: int, diag: bool, pat
     return Stream(pattern, block_is_fr, hb, pre, lanes, starts, m, m * n, cv, has_dup, prev, nxt)
 
 
-def streams(layer: Layer, R: int, C: int, df: int) -> tuple[Stream, Stream]:
-    """(IFMAP, filter) streams of a layer on an ``R × C`` array with dataflow code ``df``.
+def stream(layer: Layer, operand: str, R: int, C: int, df: int) -> Stream:
+    """The ``"ifmap"`` or ``"filter"`` stream of a layer on an ``R × C`` array (dataflow ``df``).
 
     Prefetch matrices: OS stacks the IFMAP's row folds (transposed) and the filter's column folds,
     both read along anti-diagonals; WS stacks the IFMAP's column folds (anti-diagonals) and the
@@ -121,37 +121,60 @@ def streams(layer: Layer, R: int, C: int, df: int) -> tuple[Stream, Stream]:
     """
     k = _kernels()
     P, Wn, K = layer.P, layer.Wn, layer.K
+    if operand == "ifmap":
+        if df == OS:
+            return _stream(layer, "ifmap", True, R, True, k.DIAG, True, Wn, 0, R)
+        if df == WS:
+            return _stream(layer, "ifmap", False, R, True, k.DIAG, True, P, R, R)
+        return _stream(layer, "ifmap", True, C, False, k.ROWMAJOR, False, 0, 0, C)
     if df == OS:
-        return (_stream(layer, "ifmap", True, R, True, k.DIAG, True, Wn, 0, R),
-                _stream(layer, "filter", False, C, True, k.DIAG, False, Wn, 0, C))
+        return _stream(layer, "filter", False, C, True, k.DIAG, False, Wn, 0, C)
     if df == WS:
-        return (_stream(layer, "ifmap", False, R, True, k.DIAG, True, P, R, R),
-                _stream(layer, "filter", False, C, False, k.ROWMAJOR, False, 0, 0, C))
-    return (_stream(layer, "ifmap", True, C, False, k.ROWMAJOR, False, 0, 0, C),
-            _stream(layer, "filter", True, R, True, k.DIAG, True, K, R, R))
+        return _stream(layer, "filter", False, C, False, k.ROWMAJOR, False, 0, 0, C)
+    return _stream(layer, "filter", True, R, True, k.DIAG, True, K, R, R)
 
 
-def _read_buffer(s: Stream, n_fc: int, n_fr: int, cyc: int, R: int, C: int, Wn: int, kB: int,
-                 bw: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+def _prefetch_size(layer: Layer, operand: str, R: int, C: int, df: int) -> tuple[int, int]:
+    """(real words V, prefetch-matrix entries with −1 padding) of an operand's stream."""
+    P, Wn, K = layer.P, layer.Wn, layer.K
+    if operand == "ifmap":
+        full = (_ceil(P, R) * R * Wn if df == OS else _ceil(Wn, R) * R * P if df == WS else _ceil(P, C) * C * Wn)
+        return layer.ifmap_entries, full
+    return Wn * K, (_ceil(Wn, R) * R * K if df == IS else _ceil(K, C) * C * Wn)
+
+
+def _read_buffer(layer: Layer, operand: str, R: int, C: int, df: int, n_fc: int, n_fr: int, cyc: int,
+                 kB: int, bw: int, cache: dict[Any, Stream] | None) -> tuple[np.ndarray, np.ndarray, int, int]:
     """(event rows, prefetches per event row, cycles per prefetch, DRAM words read)."""
     total = kB * 1024
     active = _ceil(total, 2)
     half = total - active
     eps = _ceil(total, 100)
-    V = int(s.cv[-1])
+    V, full = _prefetch_size(layer, operand, R, C, df)
     n_lines = V // eps + 1
     a_lines = min(_ceil(active, eps), n_lines)
     b_lines = min(_ceil(half, eps), n_lines - a_lines)
-    rows, cnt = _kernels().read_misses(s.pattern, n_fc, n_fr, cyc, s.block_is_fr, s.hb, s.pre, s.lanes,
-                                       s.m_rows, s.diag_start, Wn, C, R, s.cv, eps, n_lines, a_lines,
-                                       b_lines, s.has_dup, s.prev, s.nxt)
-    first = min(_ceil(active, bw), _ceil(s.full, bw))
+    first = min(_ceil(active, bw), _ceil(full, bw))
     per = _ceil(half, bw)
+    if a_lines == n_lines:  # the whole stream fits in the window: no prefetch, no stream needed
+        return _NONE, _NONE, per + 1, first * bw
+    key = (layer, operand, R, C, df)
+    s = cache.get(key) if cache is not None else None
+    if s is None:
+        s = stream(layer, operand, R, C, df)
+        if cache is not None:
+            cache[key] = s
+    rows, cnt = _kernels().read_misses(s.pattern, n_fc, n_fr, cyc, s.block_is_fr, s.hb, s.pre, s.lanes,
+                                       s.m_rows, s.diag_start, layer.Wn, C, R, s.cv, eps, n_lines, a_lines,
+                                       b_lines, s.has_dup, s.prev, s.nxt)
     return rows, cnt, per + 1, (first + int(cnt.sum()) * per) * bw
 
 
+_NONE = np.zeros(0, dtype=np.int64)
+
+
 def layer_memory(layer: Layer, R: int, C: int, df: int, sram_kB: tuple[int, int, int], bw: int,
-                 cache: dict[Any, tuple[Stream, Stream]] | None = None) -> dict[str, int]:
+                 cache: dict[Any, Stream] | None = None) -> dict[str, int]:
     """SCALE-Sim 3.0.0's stall cycles, total cycles and DRAM counts for one layer and design.
 
     Args:
@@ -161,13 +184,6 @@ def layer_memory(layer: Layer, R: int, C: int, df: int, sram_kB: tuple[int, int,
         bw: DRAM bandwidth of every channel, words per cycle (any positive integer).
         cache: optional dict reused across calls to keep the prefetch streams of (layer, R, C, df).
     """
-    key = (layer, R, C, df)
-    if cache is not None and key in cache:
-        si, sf = cache[key]
-    else:
-        si, sf = streams(layer, R, C, df)
-        if cache is not None:
-            cache[key] = (si, sf)
     P, Wn, K = layer.P, layer.Wn, layer.K
     if df == OS:
         n_fr, n_fc, cyc = _ceil(P, R), _ceil(K, C), Wn + R + C - 2
@@ -178,8 +194,8 @@ def layer_memory(layer: Layer, R: int, C: int, df: int, sram_kB: tuple[int, int,
     else:
         n_fr, n_fc, cyc = _ceil(Wn, R), _ceil(P, C), 2 * R + C + K - 2
         o_lo, o_hi, o_ext = 2 * R - 1, 2 * R - 1 + K, P
-    ev_i, cnt_i, step_i, rd_i = _read_buffer(si, n_fc, n_fr, cyc, R, C, Wn, sram_kB[0], bw)
-    ev_f, cnt_f, step_f, rd_f = _read_buffer(sf, n_fc, n_fr, cyc, R, C, Wn, sram_kB[1], bw)
+    ev_i, cnt_i, step_i, rd_i = _read_buffer(layer, "ifmap", R, C, df, n_fc, n_fr, cyc, sram_kB[0], bw, cache)
+    ev_f, cnt_f, step_f, rd_f = _read_buffer(layer, "filter", R, C, df, n_fc, n_fr, cyc, sram_kB[1], bw, cache)
     o_total = sram_kB[2] * 1024
     o_active = _ceil(o_total, 2)
     stall, total, writes = _kernels().timing(n_fc, n_fr, cyc, o_lo, o_hi, df == OS, o_ext, R, C, P,
@@ -204,7 +220,7 @@ def network_memory(layers: tuple[Layer, ...], d: dict[str, np.ndarray]) -> dict[
     keys = np.stack([np.asarray(d["rows"], dtype=np.int64), np.asarray(d["cols"], dtype=np.int64), df], axis=1)
     _, group = np.unique(keys, axis=0, return_inverse=True)
     for g in np.unique(group):
-        cache: dict[Any, tuple[Stream, Stream]] = {}
+        cache: dict[Any, Stream] = {}
         for i in np.flatnonzero(group == g):
             R, C, f = (int(v) for v in keys[i])
             sram = tuple(int(d[k][i]) for k in ("ifmap_sram_kB", "filter_sram_kB", "ofmap_sram_kB"))
