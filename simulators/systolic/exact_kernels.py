@@ -176,6 +176,7 @@ def timing(n_fc, n_fr, cyc, o_lo, o_hi, os_flow, o_extent, r_arr, c_arr, p_rows,
     ef = 0
     out = 0
     g = 0
+    last_g = -1
     for fc in range(n_fc):
         cv_fold = c_arr  # OFMAP columns used in this column fold
         if o_extent - fc * c_arr < cv_fold:
@@ -186,7 +187,43 @@ def timing(n_fc, n_fr, cyc, o_lo, o_hi, os_flow, o_extent, r_arr, c_arr, p_rows,
                 rv = p_rows - fr * r_arr
                 if rv < r_arr:
                     lo = o_lo + r_arr - rv
-            for t in range(cyc):
+            t = 0
+            while t < cyc:
+                # fast-forward over rows where nothing can happen: no read prefetch, and either no
+                # OFMAP word or a steady stream of them that crosses no write-buffer threshold
+                nxt = cyc
+                if ei < ev_i_row.shape[0] and ev_i_row[ei] - g + t < nxt:
+                    nxt = ev_i_row[ei] - g + t
+                if ef < ev_f_row.shape[0] and ev_f_row[ef] - g + t < nxt:
+                    nxt = ev_f_row[ef] - g + t
+                if nxt > t:
+                    k = 0
+                    if t < lo:
+                        k = (lo if lo < nxt else nxt) - t
+                    elif t > o_hi + cv_fold - 2:
+                        k = nxt - t
+                    elif t >= lo + cv_fold - 1 and t < o_hi and cv_fold > 0:
+                        end = o_hi if o_hi < nxt else nxt
+                        k = end - t
+                        cycle = g + stall
+                        if cycle < drain_end:
+                            lim = drain_end - cycle
+                            if lim < k:
+                                k = lim
+                            lim = (free - 1) // cv_fold if free >= 1 else 0
+                        else:
+                            lim = (free - o_active) // cv_fold if free >= o_active else 0
+                        if lim < k:
+                            k = lim
+                        if k > 0:
+                            free -= k * cv_fold
+                            fill += k * cv_fold
+                            n_lines += fill // o_bw
+                            fill = fill % o_bw
+                    if k > 0:
+                        t += k
+                        g += k
+                        continue
                 cycle = g + stall
                 # words the array writes to the OFMAP SRAM this cycle
                 c0 = t - o_hi + 1
@@ -260,7 +297,11 @@ def timing(n_fc, n_fr, cyc, o_lo, o_hi, os_flow, o_extent, r_arr, c_arr, p_rows,
                     if s_f > st:
                         st = s_f
                 stall += st
+                last_g = g
                 g += 1
+                t += 1
+    if last_g != g - 1:  # the last cycle wrote nothing and was fast-forwarded
+        out = g - 1 + stall
     # final drain of everything still buffered (after the last cycle: no stall)
     if fill > 0:
         if n_part == part_idx.shape[0]:

@@ -78,7 +78,7 @@ class SystolicSimulator(Simulator):
         v0 (model 2): DRAM traffic and stalls calibrated against SCALE-Sim 3.0 USER-mode runs
         (circular-window re-reads, free first fill, slowest-channel stalls; see memory.py).
         v0 (model 3): ``memory="exact"`` (SCALE-Sim 3.0.0's memory system replicated); the closed
-        form recalibrated on 250 generated SCALE-Sim cases; layers carry their conv geometry.
+        form recalibrated on 230 generated SCALE-Sim cases; layers carry their conv geometry.
     """
 
     name = "systolic"
