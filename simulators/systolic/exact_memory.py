@@ -39,6 +39,7 @@ mode is first used, so ``import archgym`` and the default closed form do not pay
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,10 @@ def _stream(layer: Layer, operand: str, fold_rows: bool, n: int, diag: bool, pat
     cv, prev, nxt = k.build_stream(diag, fold_rows, n, a, b, kind, geom, links, n_addr)
     has_dup = bool(links and (prev >= 0).any())
     starts = _diag_starts(m, n) if diag else np.zeros(1, np.int64)
+    if m * n < 2**31:  # halve what a kept stream costs
+        cv, prev, nxt = cv.astype(np.int32), prev.astype(np.int32), nxt.astype(np.int32)
+    if not has_dup:
+        prev = nxt = np.zeros(0, dtype=cv.dtype)
     return Stream(pattern, block_is_fr, hb, pre, lanes, starts, m, m * n, cv, has_dup, prev, nxt)
 
 
@@ -158,7 +163,9 @@ def _read_buffer(layer: Layer, operand: str, R: int, C: int, df: int, n_fc: int,
     per = _ceil(half, bw)
     if a_lines == n_lines:  # the whole stream fits in the window: no prefetch, no stream needed
         return _NONE, _NONE, per + 1, first * bw
-    key = (layer, operand, R, C, df)
+    # the stream depends on one array dimension only: the fold width of that operand
+    fold = R if (operand == "ifmap") != (df == IS) else C
+    key = (layer, operand, fold, df)
     s = cache.get(key) if cache is not None else None
     if s is None:
         s = stream(layer, operand, R, C, df)
@@ -174,7 +181,7 @@ _NONE = np.zeros(0, dtype=np.int64)
 
 
 def layer_memory(layer: Layer, R: int, C: int, df: int, sram_kB: tuple[int, int, int], bw: int,
-                 cache: dict[Any, Stream] | None = None) -> dict[str, int]:
+                 cache: StreamCache | dict[Any, Stream] | None = None) -> dict[str, int]:
     """SCALE-Sim 3.0.0's stall cycles, total cycles and DRAM counts for one layer and design.
 
     Args:
@@ -182,7 +189,7 @@ def layer_memory(layer: Layer, R: int, C: int, df: int, sram_kB: tuple[int, int,
         R, C: array rows and columns.  df: dataflow code (0 os, 1 ws, 2 is).
         sram_kB: IFMAP, filter and OFMAP SRAM sizes in kB (1-byte words).
         bw: DRAM bandwidth of every channel, words per cycle (any positive integer).
-        cache: optional dict reused across calls to keep the prefetch streams of (layer, R, C, df).
+        cache: optional :class:`StreamCache` (or dict) that keeps prefetch streams across calls.
     """
     P, Wn, K = layer.P, layer.Wn, layer.K
     if df == OS:
@@ -205,13 +212,46 @@ def layer_memory(layer: Layer, R: int, C: int, df: int, sram_kB: tuple[int, int,
             "dram_filter_reads": rd_f, "dram_ofmap_writes": int(writes)}
 
 
-def network_memory(layers: tuple[Layer, ...], d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+class StreamCache:
+    """Prefetch streams kept across evaluations, least recently used first out, within a byte
+    budget.  A stream depends only on (layer, operand, fold width, dataflow), so a search that
+    revisits array sizes and dataflows reuses them; results never depend on the cache."""
+
+    def __init__(self, max_bytes: int = 768 * 2**20):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Any, Stream] = OrderedDict()
+        self._bytes = 0
+
+    @staticmethod
+    def _size(s: Stream) -> int:
+        return s.cv.nbytes + s.prev.nbytes + s.nxt.nbytes + s.diag_start.nbytes
+
+    def get(self, key: Any) -> Stream | None:
+        s = self._items.get(key)
+        if s is not None:
+            self._items.move_to_end(key)
+        return s
+
+    def __setitem__(self, key: Any, s: Stream) -> None:
+        size = self._size(s)
+        if size > self.max_bytes:
+            return
+        self._items[key] = s
+        self._bytes += size
+        while self._bytes > self.max_bytes:
+            _, old = self._items.popitem(last=False)
+            self._bytes -= self._size(old)
+
+
+def network_memory(layers: tuple[Layer, ...], d: dict[str, np.ndarray],
+                   cache: StreamCache | None = None) -> dict[str, np.ndarray]:
     """:func:`layer_memory` for every (design, layer): arrays of shape (designs, layers).
 
     ``d`` holds design columns (``rows``, ``cols``, ``dataflow``, the three ``*_sram_kB`` and
-    ``dram_bw``).  Designs are visited grouped by (rows, cols, dataflow), whose prefetch streams
-    are built once and dropped when the group is done (they can take tens of MB per layer).
+    ``dram_bw``).  Designs are visited grouped by (rows, cols, dataflow), so designs that differ
+    only in SRAM sizes and bandwidth share their prefetch streams.
     """
+    cache = cache if cache is not None else StreamCache()
     from archgym.simulators.systolic.compute import dataflow_code
 
     n, L = len(d["rows"]), len(layers)
@@ -220,7 +260,6 @@ def network_memory(layers: tuple[Layer, ...], d: dict[str, np.ndarray]) -> dict[
     keys = np.stack([np.asarray(d["rows"], dtype=np.int64), np.asarray(d["cols"], dtype=np.int64), df], axis=1)
     _, group = np.unique(keys, axis=0, return_inverse=True)
     for g in np.unique(group):
-        cache: dict[Any, Stream] = {}
         for i in np.flatnonzero(group == g):
             R, C, f = (int(v) for v in keys[i])
             sram = tuple(int(d[k][i]) for k in ("ifmap_sram_kB", "filter_sram_kB", "ofmap_sram_kB"))

@@ -99,6 +99,7 @@ class SystolicSimulator(Simulator):
         if memory not in MEMORY_MODES:
             raise UnknownNameError("memory mode", memory, MEMORY_MODES)
         self.memory = memory
+        self._streams: Any = None  # exact mode: prefetch streams reused across evaluations
         self.network: Network = network if network is not None else load_network(workload)
         self.tech = tech or Technology()
         if network is not None:
@@ -129,7 +130,11 @@ class SystolicSimulator(Simulator):
         if self.memory == "exact":
             from archgym.simulators.systolic.exact_memory import network_memory
 
-            ex = network_memory(self.network.layers, d)
+            if self._streams is None:
+                from archgym.simulators.systolic.exact_memory import StreamCache
+
+                self._streams = StreamCache()
+            ex = network_memory(self.network.layers, d, self._streams)
             # as SCALE-Sim reports it: compute = total − stalls (equal to the CALC count)
             return {**c, **{k: ex[k] for k in ("dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes",
                                                "stall_cycles")},
