@@ -105,6 +105,23 @@ def _boundary_hits(count: np.ndarray, block: np.ndarray, window: np.ndarray, spa
     return out
 
 
+def _design_groups(R: np.ndarray, df: np.ndarray, sram_words: tuple[np.ndarray, ...]
+                   ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Representative designs and each design's group, for designs (rows of (n, 1) columns)
+    that agree on what the fold-boundary counts depend on: array rows, dataflow and the IFMAP
+    and filter SRAM sizes.  A batch of thousands of designs has only a few hundred such groups,
+    so the floor sums run on those only.  (None, None) when the inputs are not design columns."""
+    cols = [np.asarray(x) for x in (R, df, sram_words[0], sram_words[1])]
+    if any(c.ndim != 2 or c.shape[1] != 1 for c in cols):
+        return None, None
+    r, d, si, sf = (c[:, 0].astype(np.int64) for c in cols)
+    if r.max(initial=0) >= 2**12 or si.max(initial=0) >= 2**22 or sf.max(initial=0) >= 2**22:
+        return None, None
+    key = (r << 46) | (d << 44) | (si << 22) | sf
+    _, rep, inv = np.unique(key, return_index=True, return_inverse=True)
+    return rep, inv
+
+
 def _jump_prob(span: np.ndarray, V: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Chance that a backward jump of ``span`` words lands behind the window's start."""
     step = np.minimum(half, np.maximum(V - half, 1))
@@ -158,8 +175,11 @@ def memory_model(c: dict[str, np.ndarray], lay: dict[str, np.ndarray], df: np.nd
     # IFMAP: anti-diagonal fold blocks (OS, WS) or reverse-row folds (IS)
     Vi = np.broadcast_to(lay["ifmap_entries"], Fr.shape).astype(float)
     near = Vi - half[0] < half[0]
-    hits = _boundary_hits(Fr - 1, np.where(os_, R * Wn, R * P), window[0], np.round(diag_span).astype(np.int64),
-                          ~is_ & ~near)
+    rep, inv = _design_groups(R, df, sram_words)
+    pick = (lambda a: a) if rep is None else (lambda a: np.broadcast_to(a, Fr.shape)[rep])  # noqa: E731
+    hits = _boundary_hits(pick(Fr - 1), pick(np.where(os_, R * Wn, R * P)), pick(window[0]),
+                          pick(np.round(diag_span).astype(np.int64)), pick(~is_ & ~near))
+    hits = hits if inv is None else hits[inv]
     jumps = np.where(near, (Fr - 1) * _jump_prob(diag_span, Vi, half[0]), hits)
     copies = lay["im2col_copies"].astype(bool)
     jumps_i = np.where(is_, _FIT["fold_span"] * _window_ends(Vi, half[0]) * np.where(copies, _FIT["im2col_rows"], 1.0),
@@ -169,7 +189,9 @@ def memory_model(c: dict[str, np.ndarray], lay: dict[str, np.ndarray], df: np.nd
     # filter: reverse-row folds (WS), re-read blocks (OS), anti-diagonal fold blocks (IS)
     Vf = np.broadcast_to(Wn * K, Fr.shape).astype(float)
     near = Vf - half[1] < half[1]
-    hits = _boundary_hits(Fr - 1, R * K, window[1], np.round(diag_span).astype(np.int64), is_ & ~near)
+    hits = _boundary_hits(pick(Fr - 1), pick(R * K), pick(window[1]), pick(np.round(diag_span).astype(np.int64)),
+                          pick(is_ & ~near))
+    hits = hits if inv is None else hits[inv]
     jumps = np.where(near, (Fr - 1) * _jump_prob(diag_span, Vf, half[1]), hits)
     jumps_f = np.select([os_, ws_], [Fc * (Fr - 1) * _jump_prob((Wn * C).astype(float), Vf, half[1]),
                                      _FIT["fold_span"] * _window_ends(Vf, half[1])], Fc * jumps)
