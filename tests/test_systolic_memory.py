@@ -205,7 +205,7 @@ def test_exact_mode_equals_a_fresh_scalesim_run(tmp_path):
     from archgym.simulators.systolic.scalesim_backend import ScaleSimSimulator
 
     topo = ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
-            "c, 15, 15, 3, 3, 6, 20, 2,\ng, 40, 1, 24, 1, 30, 1,\n")
+            "c, 15, 15, 3, 3, 6, 20, 2,\ng, 40, 24, 1, 24, 1, 30, 1,\n")
     path = tmp_path / "fresh.csv"
     path.write_text(topo)
     net = parse_topology(topo, "fresh")

@@ -1,10 +1,13 @@
 """Compiled kernels of the exact SCALE-Sim 3.0.0 memory replica (see :mod:`.exact_memory`).
 
-Imported only when ``memory="exact"`` is used, because importing numba and compiling the kernels
-takes about a second (the compiled code is cached on disk by numba, like ``.pyc`` files).
+Imported only when ``memory="exact"`` is used, because importing numba and loading the kernels
+takes a second or two (the compiled code is cached on disk by numba, like ``.pyc`` files; the
+very first use compiles it, 10–25 s).
 
-Two kernels:
+Three kernels:
 
+* :func:`build_stream` lays an operand's prefetch matrix out in SCALE-Sim's fetch order: how
+  many real (non −1) words precede each position, and links between copies of an address.
 * :func:`read_misses` walks one read buffer's demand, row by row, against its prefetch order and
   returns the rows at which the buffer had to prefetch, and how many times.  Whether a demand
   word hits depends only on the order of words, never on time, so this runs once per operand.

@@ -8,8 +8,9 @@ mechanism and replaces the word-by-word replay by counts, vectorised over (desig
   matrix, −1 padding included, rounded up to ``bw``-wide lines) and never stalls.  Otherwise the
   window advances circularly by ``step = min(H, V − H)`` words per prefetch, each prefetch moving
   ``ceil(H / bw)`` lines in ``ceil(H / bw) + 1`` cycles.  Prefetches = window movement / step,
-  with movement = ``(T − 1)·V + (V − H) + J·(V − H)``: ``T`` in-order passes over the stream
-  and ``J`` backward jumps, each of which sends the window once round the stream.
+  with movement = ``(T − 1)·V + (V − H) + J·lap``: ``T`` in-order passes over the stream and
+  ``J`` backward jumps, each of which sends the window once round the stream to the word just
+  left behind (``lap = V`` when the window moves by its own size, one step when it moves less).
 * **Passes and jumps per dataflow** (``F_r``, ``F_c`` row and column folds):
 
   - OS/WS IFMAP and IS filter (anti-diagonal streams of ``F_r`` fold blocks): ``T = F_c``; a
@@ -18,35 +19,41 @@ mechanism and replaces the word-by-word replay by counts, vectorised over (desig
     so where window ends fall is periodic, not random: the boundaries hit are counted exactly
     (a floor sum over the boundaries of one pass).
   - WS filter and IS IFMAP (row-major streams demanded one ``R×C`` fold at a time, rows in
-    reverse): ``T = 1``, a jump for every fold that straddles a window end.
+    reverse): ``T = 1``, a jump at every window end the pass crosses (it falls inside a fold,
+    whose earlier rows are then behind the window).
   - OS filter (each column fold's block re-read by all ``F_r`` row folds): ``T = 1``, a jump
     for each re-read whose block start has left the window.
 
   When ``V − H < H`` the window moves less than its size, so a jump only costs one step and
   only happens if the jump reaches back past the overlap.
 * **im2col copies.**  In convs with overlapping windows a word missing from the window is often
-  found as a copy of itself elsewhere in it; jumps are scaled by a fitted factor.
+  found as a copy of itself elsewhere in it; jumps are scaled by fitted factors (OS 1.0, WS 0.25,
+  reverse-row folds 0.75: in WS the neighbouring fold holds the copies).
 * **OFMAP.**  WS/IS spill partial sums once per row fold (DRAM writes = SRAM writes), OS writes
   each output once.  The write buffer absorbs about one SRAM's worth; the rest drains at ``bw``.
 * **Stalls.**  Each channel is busy for (prefetches × cycles per prefetch), or (writes beyond the
-  buffer) / ``bw``; the slowest channel's excess over the compute cycles, scaled by a fitted
-  factor that also absorbs SCALE-Sim's double-counted waits, is the stall.
+  buffer) / ``bw``; total cycles = max(compute, 1.15 × the busiest channel's time).  The 1.15
+  (fitted) stands for SCALE-Sim's double-counted waits and for two channels near their limit
+  stalling each other; scaling busy time, not the excess, keeps total cycles monotone in compute.
 
 Fitted constants (``_FIT``) were calibrated on the generated SCALE-Sim 3.0.0 validation set
-(``experiments/systolic/validation_scalesim_3.0.0.json``); the measured error is in
-``experiments/systolic/README.md`` and enforced by ``tests/test_systolic_memory.py``.
+(``experiments/systolic/validation_scalesim_3.0.0.json``, 230 cases).  Measured there (in-sample):
+stall error median 16.7 %, p90 57.6 % over the bandwidth-bound cases (held-out halves: 17–28 %,
+55–62 %), total cycles median 0.06 %; details in ``experiments/systolic/README.md``, enforced by
+``tests/test_systolic_memory.py``.
 
 Known failure modes (see the validation report):
 
-* Convs with overlapping windows: how far the im2col copies carry the window is irregular —
-  SCALE-Sim's IFMAP reads can *grow* with the SRAM (a 20×20×3×3×32 OS layer reads 0.66 M words
-  at 8 kB, 0.20 M at 32 kB, 0.85 M at 64 kB) and a smooth model cannot follow that; such
-  sweeps are where rank correlation with SCALE-Sim is lowest.
-* Jumps after the first wrap-round (phase of the window after it) are averaged, not tracked:
+* Convs with overlapping windows (stall median 29 %, p90 70 %): how far the im2col copies carry
+  the window is irregular — SCALE-Sim's IFMAP reads can *grow* with the SRAM (a 20×20×3×3×32 OS
+  layer reads 0.66 M words at 8 kB, 0.20 M at 32 kB, 0.85 M at 64 kB) and a smooth model cannot
+  follow that; such sweeps are where rank correlation with SCALE-Sim is lowest (8 of 26 sweeps
+  below 0.95, min 0.58).  Large WS convs are under-predicted most (ResNet-18 conv2, 32×32 WS,
+  16 kB, 1 word/cycle: a third of SCALE-Sim's stalls and IFMAP reads).
+* Jumps after the first wrap-round (the window's phase after it) are averaged, not tracked:
   GEMMs whose blocks are an exact fraction of the window can be off by 2× in reads.
-* Stalls of two channels that are both near their limit add up in SCALE-Sim (each row stalls by
-  the worse of the two, and each wait is counted twice); the model takes the slowest channel
-  only, so such layers are under-predicted.
+* Two channels both near their limit: SCALE-Sim stalls each cycle by the worse of the two and
+  counts each wait twice; the 1.15 factor averages this, so such layers scatter both ways.
 """
 
 from __future__ import annotations
