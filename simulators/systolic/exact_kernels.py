@@ -335,36 +335,44 @@ FILTER = 2
 
 
 @njit(cache=True)
-def _source(kind, i, j, a, b, geom):
-    """Address of entry (i, j) of the ``a × b`` operand matrix (−1 off the IFMAP)."""
-    if kind == FILTER:  # Wn × K, column-major filters
-        return j * a + i
-    if kind == GEMM_IFMAP:
-        return i * b + j
-    H, W, S, C, st, ew = geom[0], geom[1], geom[3], geom[4], geom[5], geom[6]
-    oh = i // ew
-    ow = i - oh * ew
-    r = j // (S * C)
-    rest = j - r * S * C
-    sc = rest // C
-    ih = oh * st + r
-    iw = ow * st + sc
-    if ih >= H or iw >= W:
-        return -1
-    return (ih * W + iw) * C + rest - sc * C
-
-
-@njit(cache=True)
 def build_stream(diag, fold_rows, n, a, b, kind, geom, links, n_addr):
     """Prefetch order of an operand matrix cut into folds of ``n`` and stacked (``fold_rows``:
     row folds, each transposed; else column folds), read along anti-diagonals (``diag``) or row
     by row.  Returns ``cv`` (valid entries before each position) and, if ``links``, the previous
-    and next valid position holding the same address (−1 if none)."""
-    if fold_rows:
-        m = ((a + n - 1) // n) * b
-    else:
-        m = ((b + n - 1) // n) * a
+    and next valid position holding the same address (−1 if none).
+
+    Addresses come from per-row and per-column tables (the im2col divisions are done once per
+    output pixel and window entry, not once per entry)."""
+    per = b if fold_rows else a  # stacked rows per fold
+    m = ((a + n - 1) // n) * b if fold_rows else ((b + n - 1) // n) * a
     total = m * n
+    # address(i, j) = row_base[i] + col_base[j] for the filter and GEMM IFMAP; for a conv IFMAP,
+    # (ih, iw) = (oh·s + r, ow·s + s') is checked against the IFMAP first
+    conv = kind == CONV_IFMAP
+    H, W, S, C, st, ew = geom[0], geom[1], geom[3], geom[4], geom[5], geom[6]
+    ih0 = np.zeros(a, np.int64)
+    iw0 = np.zeros(a, np.int64)
+    dr = np.zeros(b, np.int64)
+    ds = np.zeros(b, np.int64)
+    base_i = np.zeros(a, np.int64)
+    base_j = np.zeros(b, np.int64)
+    for i in range(a):
+        if conv:
+            ih0[i] = (i // ew) * st
+            iw0[i] = (i % ew) * st
+        elif kind == FILTER:
+            base_i[i] = i
+        else:
+            base_i[i] = i * b
+    for j in range(b):
+        if conv:
+            dr[j] = j // (S * C)
+            ds[j] = (j % (S * C)) // C
+            base_j[j] = j % C
+        elif kind == FILTER:
+            base_j[j] = j * a
+        else:
+            base_j[j] = j
     cv = np.empty(total + 1, np.int64)
     cv[0] = 0
     prev = np.empty(total if links else 0, np.int64)
@@ -380,24 +388,26 @@ def build_stream(diag, fold_rows, n, a, b, kind, geom, links, n_addr):
         else:
             top = d
             bottom = d
+        f = top // per
+        r = top - f * per
         for row in range(top, bottom - 1, -1):
-            if diag:
-                c_lo = d - row
-                c_hi = c_lo
-            else:
-                c_lo = 0
-                c_hi = n - 1
+            c_lo = d - row if diag else 0
+            c_hi = c_lo if diag else n - 1
             for col in range(c_lo, c_hi + 1):
+                k = f * n + col
                 if fold_rows:
-                    f = row // b
-                    i = f * n + col
-                    j = row - f * b
-                    addr = _source(kind, i, j, a, b, geom) if i < a else -1
+                    i, j, ok = k, r, k < a
                 else:
-                    f = row // a
-                    i = row - f * a
-                    j = f * n + col
-                    addr = _source(kind, i, j, a, b, geom) if j < b else -1
+                    i, j, ok = r, k, k < b
+                addr = -1
+                if ok:
+                    if conv:
+                        ih = ih0[i] + dr[j]
+                        iw = iw0[i] + ds[j]
+                        if ih < H and iw < W:
+                            addr = (ih * W + iw) * C + base_j[j]
+                    else:
+                        addr = base_i[i] + base_j[j]
                 if addr >= 0:
                     if links:
                         u = last[addr]
@@ -409,4 +419,8 @@ def build_stream(diag, fold_rows, n, a, b, kind, geom, links, n_addr):
                     v += 1
                 pos += 1
                 cv[pos] = v
+            r -= 1
+            if r < 0:
+                r += per
+                f -= 1
     return cv, prev[:v], nxt[:v]
