@@ -4,7 +4,9 @@
 metrics, so a refactor or a speed-up that changes a single bit of any trajectory fails CI.
 Regenerate only when a change is *meant* to change results (and say so in the commit):
 
-    python tests/record_trajectories.py tests/data/trajectories.json
+    python tests/record_trajectories.py tests/data/trajectories.json [ENV_ID ...]
+
+Given env ids, only their entries are re-recorded (e.g. after a deliberate model change).
 """
 
 from __future__ import annotations
@@ -44,7 +46,13 @@ def record_all() -> dict:
 
 
 if __name__ == "__main__":
-    out = record_all()
-    with open(sys.argv[1], "w") as fh:
+    path, only = sys.argv[1], sys.argv[2:]
+    if only:
+        with open(path) as fh:
+            out = json.load(fh)
+        out.update({f"{env_id} {agent}": record(env_id, agent) for env_id in only for agent in AGENTS})
+    else:
+        out = record_all()
+    with open(path, "w") as fh:
         json.dump(out, fh, indent=0, sort_keys=True)
-    print(f"{len(out)} trajectories -> {sys.argv[1]}")
+    print(f"{len(out)} trajectories -> {path}")

@@ -78,24 +78,33 @@ def test_more_bandwidth_never_adds_stalls(layers, design):
 
 
 @SETTINGS
-@given(st.lists(layer_st, min_size=1, max_size=3), design_st, st.sampled_from(["ifmap", "filter", "ofmap"]))
-def test_larger_sram_never_adds_dram_traffic_or_stalls(layers, design, which):
+@given(st.lists(layer_st, min_size=1, max_size=3), design_st)
+def test_sram_that_holds_every_operand_never_stalls_on_reads(layers, design):
+    """SCALE-Sim's DRAM reads are not monotone in the SRAM size (fold boundaries meet window
+    ends periodically, and a bigger first fill fetches more of the −1 padding), so neither is
+    the model's.  But when half of each read SRAM holds its whole operand and the OFMAP SRAM
+    takes every write without a drain (at most its active half), nothing stalls and each read
+    operand is fetched in one first fill."""
     sim = _sim(layers)
-    sizes = list(SPACE[f"{which}_sram_kB"].values)
-    per = sim.layer_metrics([_with(design, **{f"{which}_sram_kB": s}) for s in sizes])
-    for key in ("dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes", "stall_cycles"):
-        assert (np.diff(per[key], axis=0) <= 0).all(), key
+    per = sim.layer_metrics([_with(design, ifmap_sram_kB=2048, filter_sram_kB=2048, ofmap_sram_kB=2048)])
+    lay = sim.network.arrays()
+    half = 2048 * 512
+    fits = (lay["ifmap_entries"] <= half) & (lay["Wn"] * lay["K"] <= half) & (per["sram_ofmap_writes"][0] <= half)
+    assert (per["stall_cycles"][0][fits] == 0).all()
+    assert (per["dram_ifmap_reads"][0][fits] <= half + design["dram_bw"]).all()
+    assert (per["dram_filter_reads"][0][fits] <= half + design["dram_bw"]).all()
 
 
 @SETTINGS
 @given(st.lists(layer_st, min_size=1, max_size=3), design_st)
 def test_dram_reads_at_least_unique_data(layers, design):
     """Every operand word the array uses crosses the DRAM interface at least once (a strided conv
-    may skip IFMAP words, so the IFMAP bound is the smaller of H·W·C and the P·Wn window words)."""
+    may skip IFMAP words, and window entries that run off the IFMAP are −1 padding, not words, so
+    the IFMAP bound is the smaller of H·W·C and the real window entries)."""
     sim = _sim(layers)
     per = sim.layer_metrics([design])
     lay = sim.network.arrays()
-    assert (per["dram_ifmap_reads"][0] >= np.minimum(lay["ifmap_words"], lay["P"] * lay["Wn"])).all()
+    assert (per["dram_ifmap_reads"][0] >= np.minimum(lay["ifmap_words"], lay["ifmap_entries"])).all()
     assert (per["dram_filter_reads"][0] >= lay["Wn"] * lay["K"]).all()
     assert (per["dram_ofmap_writes"][0] >= lay["P"] * lay["K"]).all()
 

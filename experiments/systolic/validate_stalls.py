@@ -11,8 +11,9 @@ Usage::
 
 ``--from`` re-scores previously measured results without running SCALE-Sim (fast, used while
 calibrating the model): ``measured_scalesim_3.0.json`` beside this script holds the 26 runs
-(SCALE-Sim 3.0.0, numpy 1.26.4, 2 shared cores; ``wall_s`` is each run's wall time).  The same
-rows are stored as data in ``tests/test_systolic_stalls.py``.
+(SCALE-Sim 3.0.0, numpy 1.26.4, 2 shared cores; ``wall_s`` is each run's wall time);
+``tests/test_systolic_memory.py`` checks the exact memory mode against them.  The broader
+validation set and its report are ``generate_validation.py`` and ``validate_memory.py``.
 """
 
 from __future__ import annotations

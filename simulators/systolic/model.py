@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from archgym.errors import UnknownNameError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.systolic.compute import DATAFLOWS, compute, dataflow_code
-from archgym.simulators.systolic.memory import dram_traffic, stall_cycles
+from archgym.simulators.systolic.memory import memory_model
 from archgym.simulators.systolic.tech import Technology
 from archgym.simulators.systolic.topology import Network, load_network
 from archgym.spaces import Categorical, DesignSpace, Pow2
@@ -23,6 +24,8 @@ SPACE = DesignSpace((
     Pow2("ofmap_sram_kB", 8, 2048, doc="OFMAP scratchpad (double-buffered)"),
     Pow2("dram_bw", 1, 64, doc="DRAM bandwidth per operand channel, words (bytes) per cycle"),
 ))
+
+MEMORY_MODES = ("closed", "exact")
 
 METRICS = (
     Metric("latency_ms", "ms", "min", scale=1.0, doc="total cycles / clock"),
@@ -66,23 +69,37 @@ class SystolicSimulator(Simulator):
         ``workload=`` one of alexnet, resnet18 (default), resnet50, mobilenet,
         transformer_block, gpt2, or the path of a SCALE-Sim topology CSV.
 
+    Memory model:
+        ``memory=`` ``"closed"`` (default) or ``"exact"``; part of the configuration (and so of
+        the config hash and run ids).
+
     Version history:
         v0 (model 1): first release.
         v0 (model 2): DRAM traffic and stalls calibrated against SCALE-Sim 3.0 USER-mode runs
         (circular-window re-reads, free first fill, slowest-channel stalls; see memory.py).
+        v0 (model 3): ``memory="exact"`` (SCALE-Sim 3.0.0's memory system replicated); the closed
+        form recalibrated on 230 generated SCALE-Sim cases; layers carry their conv geometry.
     """
 
     name = "systolic"
-    version = "2"
+    version = "3"
 
     def __init__(self, workload: str | Path = "resnet18", tech: Technology | None = None,
-                 network: Network | None = None):
+                 network: Network | None = None, memory: str = "closed"):
         """Args:
             workload: built-in network name or path of a SCALE-Sim topology CSV.
             tech: energy/area/clock parameters.
             network: an in-memory :class:`Network` instead of ``workload`` (used by other models,
                 e.g. the SoC's DNN sub-accelerators, to cost their own layers).
+            memory: ``"closed"`` (fast closed form) or ``"exact"`` (SCALE-Sim 3.0.0 replica).
+
+        Raises:
+            UnknownNameError: ``memory`` is not one of ``MEMORY_MODES``.
         """
+        if memory not in MEMORY_MODES:
+            raise UnknownNameError("memory mode", memory, MEMORY_MODES)
+        self.memory = memory
+        self._streams: Any = None  # exact mode: prefetch streams reused across evaluations
         self.network: Network = network if network is not None else load_network(workload)
         self.tech = tech or Technology()
         if network is not None:
@@ -95,7 +112,10 @@ class SystolicSimulator(Simulator):
 
     def config(self) -> dict[str, Any]:
         return {"workload": self.workload, "layers": [vars(layer) for layer in self.network.layers],
-                "tech": self.tech.to_dict()}
+                "tech": self.tech.to_dict(), "memory": self.memory}
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "memory": self.memory}
 
     def layer_metrics(self, designs: Any) -> dict[str, np.ndarray]:
         """Per-(design, layer) results, shape (n, L): compute, traffic and stall arrays."""
@@ -107,10 +127,20 @@ class SystolicSimulator(Simulator):
         lay = {k: v[None, :] for k, v in self._layers.items()}
         df = dataflow_code(d["dataflow"])[:, None]
         c = compute(lay["P"], lay["Wn"], lay["K"], col(d["rows"]), col(d["cols"]), df)
+        if self.memory == "exact":
+            from archgym.simulators.systolic.exact_memory import network_memory
+
+            if self._streams is None:
+                from archgym.simulators.systolic.exact_memory import StreamCache
+
+                self._streams = StreamCache()
+            ex = network_memory(self.network.layers, d, self._streams)
+            # as SCALE-Sim reports it: compute = total − stalls (equal to the CALC count)
+            return {**c, **{k: ex[k] for k in ("dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes",
+                                               "stall_cycles")},
+                    "compute_cycles": ex["total_cycles"] - ex["stall_cycles"]}
         sram = tuple(col(d[k]) * 1024 for k in ("ifmap_sram_kB", "filter_sram_kB", "ofmap_sram_kB"))
-        traffic = dram_traffic(c, lay["ifmap_words"], df, sram)
-        stalls = stall_cycles(c, traffic, col(d["dram_bw"]), sram)
-        return {**c, **traffic, "stall_cycles": stalls}
+        return {**c, **memory_model(c, lay, df, col(d["rows"]), col(d["cols"]), sram, col(d["dram_bw"]))}
 
     def _evaluate(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         per = self._per_layer(d)

@@ -203,7 +203,8 @@ class ScaleSimSimulator(Simulator):
     version = "scalesim-3.0"
 
     def __init__(self, python: str | None = None, workload: str | Path = "resnet18",
-                 timeout_s: float = 3600.0, tech: Technology | None = None, network: Network | None = None):
+                 timeout_s: float = 3600.0, tech: Technology | None = None, network: Network | None = None,
+                 memory: str = "closed"):
         """Args:
             python: interpreter with ``scalesim`` and ``numpy<2`` installed; empty or None reads
                 the ``ARCHGYM_SCALESIM_PYTHON`` environment variable.
@@ -211,6 +212,9 @@ class ScaleSimSimulator(Simulator):
             timeout_s: wall-clock limit of one SCALE-Sim run (one design, whole network).
             tech: energy/area parameters (the model's defaults if None).
             network: an in-memory network instead of ``workload`` (written as GEMM layers).
+            memory: the memory mode of the model this backend stands in for (``"closed"`` or
+                ``"exact"``); SCALE-Sim itself always simulates its memory system, so it only
+                tags the configuration (an env made with ``memory=`` works with either backend).
 
         Raises:
             SimulatorError: no interpreter given, it does not exist, it cannot import scalesim,
@@ -224,7 +228,7 @@ class ScaleSimSimulator(Simulator):
         if not Path(self.python).is_file() or not os.access(self.python, os.X_OK):
             raise SimulatorError(f"SCALE-Sim interpreter {self.python!r} does not exist or is not executable")
         self.timeout_s = float(timeout_s)
-        self._model = SystolicSimulator(workload=workload, tech=tech, network=network)
+        self._model = SystolicSimulator(workload=workload, tech=tech, network=network, memory=memory)
         self.workload, self.tech, self.network = self._model.workload, self._model.tech, self._model.network
         self.space, self.metrics = SPACE, METRICS
         self._topology, self._kind = _topology_text(workload, network)

@@ -35,7 +35,10 @@ class Layer:
     """One layer as a GEMM: ``P × Wn`` IFMAP operand matrix times ``Wn × K`` filter matrix.
 
     ``ifmap_words`` is the number of distinct IFMAP words (H·W·C for conv, M·K for GEMM), which
-    is what DRAM must deliver at least once.
+    is what DRAM must deliver at least once.  ``geometry`` = (H, W, R, S, C, stride) is the conv
+    shape SCALE-Sim builds its IFMAP addresses from (a GEMM is lowered as SCALE-Sim does:
+    (M, K, 1, K, 1, 1)); the exact memory mode needs it for im2col duplicates and partial
+    windows.  A layer built from (P, Wn, K) alone has none and is treated as a plain GEMM.
     """
 
     name: str
@@ -43,10 +46,37 @@ class Layer:
     Wn: int
     K: int
     ifmap_words: int
+    geometry: tuple[int, int, int, int, int, int] | None = None
 
     @property
     def macs(self) -> int:
         return self.P * self.Wn * self.K
+
+    @property
+    def ifmap_entries(self) -> int:
+        """Entries of the ``P × Wn`` IFMAP operand matrix that are real words: SCALE-Sim pads
+        with −1 the part of a last window that runs off the IFMAP when the stride does not
+        divide it."""
+        if self.geometry is None:
+            return self.P * self.Wn
+        H, W, R, S, C, st = self.geometry
+
+        def covered(n: int, f: int) -> int:  # Σ over windows of the rows (cols) inside the IFMAP
+            windows = (n - f + 2 * st - 1) // st
+            full = (n - f) // st + 1
+            return full * f + (windows - full) * max(0, n - full * st)
+
+        return covered(H, R) * covered(W, S) * C
+
+    @property
+    def im2col_copies(self) -> bool:
+        """Whether IFMAP words appear in several windows (overlapping windows); for a layer
+        known only by (P, Wn, K, ifmap_words): whether it has fewer distinct IFMAP words than
+        window entries."""
+        g = self.geometry
+        if g is None:
+            return self.ifmap_words < self.P * self.Wn
+        return g[2] > g[5] or g[3] > g[5]
 
     @property
     def filter_words(self) -> int:
@@ -67,7 +97,7 @@ class Layer:
             raise WorkloadError(f"layer {name!r}: filter {R}x{S} is larger than the IFMAP {H}x{W}")
         eh = math.ceil((H - R + stride) / stride)
         ew = math.ceil((W - S + stride) / stride)
-        return cls(name, P=eh * ew, Wn=R * S * C, K=K, ifmap_words=H * W * C)
+        return cls(name, P=eh * ew, Wn=R * S * C, K=K, ifmap_words=H * W * C, geometry=(H, W, R, S, C, stride))
 
     @classmethod
     def gemm(cls, name: str, M: int, N: int, K: int) -> Layer:
@@ -75,7 +105,7 @@ class Layer:
         for label, v in (("M", M), ("N", N), ("K", K)):
             if v < 1:
                 raise WorkloadError(f"layer {name!r}: {label} must be >= 1, got {v}")
-        return cls(name, P=M, Wn=K, K=N, ifmap_words=M * K)
+        return cls(name, P=M, Wn=K, K=N, ifmap_words=M * K, geometry=(M, K, 1, K, 1, 1))
 
 
 @dataclass(frozen=True)
@@ -88,7 +118,7 @@ class Network:
     def arrays(self) -> dict[str, np.ndarray]:
         """Per-layer dimensions as int64 arrays (for vectorised evaluation)."""
         return {k: np.array([getattr(layer, k) for layer in self.layers], dtype=np.int64)
-                for k in ("P", "Wn", "K", "ifmap_words")}
+                for k in ("P", "Wn", "K", "ifmap_words", "ifmap_entries", "im2col_copies")}
 
     @property
     def macs(self) -> int:
