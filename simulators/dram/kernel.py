@@ -17,7 +17,8 @@ it).  Two data-structure changes do not alter any value:
 This module imports numba at import time; :func:`~archgym.simulators.dram.timing.simulate` imports it
 only when a trace's classes are simulated, so ``import archgym`` never loads numba.  Compiled code is
 cached on disk by numba (``__pycache__`` beside this file, or numba's user cache directory, or
-``NUMBA_CACHE_DIR``), so only the first process after an install pays the compilation (~2 s).
+``NUMBA_CACHE_DIR``), so only the first process after an install (or a change of this file) pays the compilation
+(a few seconds).
 """
 
 from __future__ import annotations
