@@ -10,10 +10,19 @@ freezes on one design, and the best design so far deposits every colony (elitist
 ``depth`` is the number of parameters an ant re-chooses, starting from the best design found so
 far (DeepSwarm's path depth): small depths make ACO a pheromone-guided local search, ``None``
 builds every design from scratch.
+
+Cost per evaluation: once the colony has converged, most walks from the best design give designs
+already evaluated, and an ant re-walks (up to 32 times) until it finds a new one, so the number of
+walks per evaluation grows during a run.  Each walk is therefore kept cheap: the sampling
+distribution of each parameter (its cumulative pheromone) and its highest-pheromone values only
+change when the colony deposits, so they are computed there, once per colony, and a walk draws
+from them with a binary search.  The random stream is consumed exactly as
+``Generator.choice(n, p=...)`` consumes it (one double per choice), so trajectories are unchanged.
 """
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 import numpy as np
@@ -65,6 +74,7 @@ class AntColony(Agent):
             raise ValueError(f"aco: need 0 < tau_min <= 1 <= tau_max, got {self.tau_min}, {self.tau_max}")
         self._nvec = space.nvec
         self._tau = [np.ones(int(n)) for n in self._nvec]
+        self._refresh_choices()
         self._fit = Fitness(objective)
         self._seen = SeenSet(space.size)
         self._colony: list[tuple[np.ndarray, float]] = []
@@ -84,20 +94,35 @@ class AntColony(Agent):
     def _walk(self, explore: bool = False) -> np.ndarray:
         d = len(self._nvec)
         if self._best is None:
-            idx, knobs = np.zeros(d, np.int64), np.arange(d)
+            idx, knobs = np.zeros(d, np.int64), range(d)
         else:
             idx = self._best[0].copy()
             k = d if self.depth is None else min(int(self.depth), d)
-            knobs = self.rng.choice(d, size=k, replace=False) if k < d else np.arange(d)
-        greedy = 0.0 if explore else float(self.greediness)
+            knobs = self.rng.choice(d, size=k, replace=False).tolist() if k < d else range(d)
+        if explore:  # greediness 0: per knob, one draw for the (never taken) greedy test, one to sample
+            u = self.rng.random(2 * len(knobs)).tolist()
+            for i, j in enumerate(knobs):
+                idx[j] = bisect.bisect_right(self._cdf[j], u[2 * i + 1])
+            return idx
+        greedy = float(self.greediness)
         for j in knobs:
-            tau = self._tau[j]
             if self.rng.random() < greedy:
-                top = np.flatnonzero(tau == tau.max())  # random tie-break: no bias to index 0
-                idx[j] = int(top[0] if len(top) == 1 else self.rng.choice(top))
+                top = self._top[j]
+                idx[j] = int(top[0] if len(top) == 1 else self.rng.choice(top))  # random tie-break
             else:
-                idx[j] = int(self.rng.choice(len(tau), p=tau / tau.sum()))
+                idx[j] = bisect.bisect_right(self._cdf[j], self.rng.random())
         return idx
+
+    def _refresh_choices(self) -> None:
+        """Per parameter: the normalised cumulative pheromone (what ``rng.choice(n, p=tau/sum)``
+        searches) and the values of highest pheromone; they change only when pheromone does."""
+        self._cdf: list[list[float]] = []
+        self._top: list[np.ndarray] = []
+        for tau in self._tau:
+            cdf = (tau / tau.sum()).cumsum()
+            cdf /= cdf[-1]
+            self._cdf.append(cdf.tolist())
+            self._top.append(np.flatnonzero(tau == tau.max()))
 
     def tell(self, design, reward, metrics) -> None:
         idx = self._asked.pop(0) if self._asked else self.space.encode(dict(design))
@@ -125,3 +150,4 @@ class AntColony(Agent):
         for j in range(len(self._tau)):
             np.clip(self._tau[j], float(self.tau_min), float(self.tau_max), out=self._tau[j])
         self._colony = []
+        self._refresh_choices()

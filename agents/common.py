@@ -110,11 +110,15 @@ class SeenSet:
         self.size = int(size)
         self._seen: set[tuple[int, ...]] = set()
 
+    @staticmethod
+    def _key(idx: np.ndarray) -> tuple[int, ...]:
+        return tuple(np.asarray(idx, np.int64).tolist())
+
     def __contains__(self, idx: np.ndarray) -> bool:
-        return tuple(int(i) for i in idx) in self._seen
+        return self._key(idx) in self._seen
 
     def add(self, idx: np.ndarray) -> None:
-        self._seen.add(tuple(int(i) for i in idx))
+        self._seen.add(self._key(idx))
 
     @property
     def exhausted(self) -> bool:

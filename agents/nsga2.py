@@ -5,6 +5,11 @@ objective (the objective's maximisation vector), so the search targets the Paret
 run reports its hypervolume; with a scalar objective it is a single-objective GA.  Infeasible
 designs are handled as constraint violations (NSGA-II's constrained domination), besides a finite
 penalty value.
+
+The sampler is optuna's, with its generation bookkeeping made incremental
+(:mod:`~archgym.agents.nsga2_sampler`): optuna's rescans the whole history on every proposal, so a
+10,000-evaluation study spent 4× more per evaluation at its end than at its start.  Results are
+identical.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from archgym.agents.optuna_base import OptunaAgent
 
 
 class NSGA2Agent(OptunaAgent):
-    """NSGA-II (``optuna.samplers.NSGAIISampler``).
+    """NSGA-II (``optuna.samplers.NSGAIISampler``, with incremental bookkeeping).
 
     Args:
         seed: sampler seed.
@@ -41,9 +46,9 @@ class NSGA2Agent(OptunaAgent):
         self.swapping_prob = swapping_prob
 
     def make_sampler(self, constraints_func):
-        import optuna
+        from archgym.agents.nsga2_sampler import IncrementalNSGAIISampler
 
-        return optuna.samplers.NSGAIISampler(
+        return IncrementalNSGAIISampler(
             seed=self.seed, population_size=int(self.population_size),
             mutation_prob=None if self.mutation_prob is None else float(self.mutation_prob),
             crossover_prob=float(self.crossover_prob), swapping_prob=float(self.swapping_prob),

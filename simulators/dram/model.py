@@ -81,6 +81,13 @@ def _class_knobs() -> dict[str, np.ndarray]:
             "fifo": mat_code > 0, "mat": np.where(mat_code > 0, 2.0 ** (mat_code - 1), 1.0)}
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only copy, so the trace a simulator hashed once cannot change under it."""
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a
+
+
 class _TraceKey:
     """Hashable handle of a trace by content, so every simulator on the same trace shares one table."""
 
@@ -98,10 +105,11 @@ class _ClassTable:
     """Timing of the :data:`N_CLASSES` timing classes on one trace, computed lazily.
 
     A pure function of (trace content, memspec, constants).  The first lookup simulates only the
-    classes it needs (one pass, ~1.4 s for a 10,000-request trace, so a first step or a quick check
-    is fast); the next lookup that misses simulates every remaining class in one pass (~8–12 s;
-    a pass costs little more for 576 classes than for one, so one-design-at-a-time stepping must not
-    pay a pass per class).  Every later design is a table lookup plus closed-form refresh and energy.
+    classes it needs (~3 ms CPU per class on a 10,000-request trace, so a first step or a quick check
+    is fast); the next lookup that misses simulates every remaining class in one pass (~0.3 s), so
+    one-design-at-a-time stepping does not pay a pass per class.  Every later design is a table
+    lookup plus closed-form refresh and energy.  (In a fresh process the first pass also loads the
+    compiled kernel, ~1 s; see :mod:`~archgym.simulators.dram.kernel`.)
     The timing of a class does not depend on which other classes share its pass (tested), so
     results are the same whatever order designs arrive in.
     """
@@ -200,22 +208,24 @@ class DRAMSimulator(Simulator):
         self.metrics = METRICS
         # addresses beyond the capacity lose their upper bits here, once, with a warning (as DRAMSys)
         t = self.trace
-        self.trace = Trace(t.name, t.cycle, t.is_write, wrap_addresses(t.address, self.spec.capacity_bytes, t.name),
-                           t.clk_mhz)
+        self.trace = Trace(t.name, _frozen(t.cycle), _frozen(t.is_write),
+                           _frozen(wrap_addresses(t.address, self.spec.capacity_bytes, t.name)), t.clk_mhz)
+        # hashed once: the content digest costs ~0.2 ms, more than a whole warm evaluation
+        self._trace_key = _TraceKey(self.trace)
 
     def precompute(self) -> None:
-        """Simulate every timing class of this trace now (~8 s CPU for 10,000 requests), so that
-        every later evaluation in this process is a lookup (~20 µs/design).  Worth it before a large
-        study; otherwise classes are simulated on first use."""
-        _class_table(_TraceKey(self.trace), self.spec, self.constants).precompute()
+        """Simulate every timing class of this trace now (~0.3 s CPU for 10,000 requests), so that
+        every later evaluation in this process is a lookup (~20 µs/design).  Otherwise classes are
+        simulated on first use."""
+        _class_table(self._trace_key, self.spec, self.constants).precompute()
 
     def config(self) -> dict[str, Any]:
-        return {"workload": self.workload, "trace_digest": self.trace.digest(), "memspec": self.spec.to_dict(),
+        return {"workload": self.workload, "trace_digest": self._trace_key.digest, "memspec": self.spec.to_dict(),
                 "constants": asdict(self.constants), "refresh": asdict(self.refresh)}
 
     def _evaluate(self, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         spec, n = self.spec, len(self.trace)
-        table = _class_table(_TraceKey(self.trace), spec, self.constants).lookup(timing_class(cols))
+        table = _class_table(self._trace_key, spec, self.constants).lookup(timing_class(cols))
         end, n_act, n_pre = table["end"], table["n_act"], table["n_pre"]
         lat = table["lat_sum"] / n
         # All-bank refresh every tREFI; up to RefreshMaxPostponed refreshes are still pending when

@@ -18,9 +18,19 @@ the batch at the same time, numpy arrays of shape (n_configs,) or (n_configs, n_
   searched for the earliest legal slot so a younger request can overtake a blocked older one, as the
   per-bank schedulers and the oldest-first command multiplexer of DRAMSys do.
 
-Every quantity is a count of clock cycles held in float64; all operations are element-wise over the
-batch, so a configuration's result never depends on what else is in the batch.  Refresh is applied
-afterwards in closed form (see ``model.py``): its effect is under 2 % and it keeps the loop short.
+Every quantity is a count of clock cycles held in float64, and each configuration is simulated on its
+own, so its result never depends on what else is in the batch.  Refresh is applied afterwards in
+closed form (see ``model.py``): its effect is under 2 % and it keeps the loop short.
+
+Why compiled (numba, :mod:`~archgym.simulators.dram.kernel`) and not numpy: the recurrence is
+sequential over requests, so numpy can only vectorise across configurations.  That formulation
+(until commit 5274585) paid ~80 numpy calls per request whatever the batch size: ~0.6 s CPU for one
+class on a 10,000-request trace and ~4 s for all 576, nearly all of it call overhead on arrays of
+shape (576,) or smaller.  A compiled scalar loop over (class, request) does the same float64
+operations in the same order (results are bit-identical; ``tests/test_dram_tables.py``) in ~0.1 µs
+per class and request: ~1 ms for one class, ~0.3 s for the whole table.  numba is a maintained
+LLVM JIT that installs from wheels next to our pinned numpy, needs no build step and no C toolchain,
+and is imported only when a table is computed, so ``import archgym`` stays light.
 """
 
 from __future__ import annotations
@@ -29,12 +39,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from archgym.errors import InvalidParameterError
 from archgym.simulators.dram.memspec import MemSpec
 from archgym.simulators.dram.trace import Trace, wrap_addresses
 
-NEG = -1.0e18  # "long ago": finite so that differences never produce NaN
 POLICIES = ("Open", "OpenAdaptive", "Closed", "ClosedAdaptive")
-RESP_RING = 128  # >= the largest MaxActiveTransactions
 
 
 @dataclass(frozen=True)
@@ -81,46 +90,24 @@ def prepare(trace: Trace, spec: MemSpec) -> Prepared:
     bank = ((addr >> np.uint64(byte_b + col_b)) & np.uint64(spec.banks - 1)).astype(np.int64)
     row = (addr >> np.uint64(byte_b + col_b + bank_b)).astype(np.int64)
     n = len(addr)
+    # group requests by bank, keeping arrival order within a bank: the previous request to the same
+    # bank is the previous entry of the group, and the rank within the group counts the earlier ones
+    order = np.argsort(bank, kind="stable")
+    grouped = bank[order]
+    first = np.ones(n, bool)
+    first[1:] = grouped[1:] != grouped[:-1]
+    starts = np.flatnonzero(first)
     prev = np.full(n, -1, np.int64)
-    count = np.zeros(n, np.int64)
-    last_seen = np.full(spec.banks, -1, np.int64)
-    seen = np.zeros(spec.banks, np.int64)
-    for i, b in enumerate(bank.tolist()):
-        prev[i] = last_seen[b]
-        count[i] = seen[b]
-        last_seen[b] = i
-        seen[b] += 1
+    prev[order[~first]] = order[np.flatnonzero(~first) - 1]
+    count = np.empty(n, np.int64)
+    count[order] = np.arange(n) - np.repeat(starts, np.diff(np.append(starts, n)))
     same_row = np.zeros(n, bool)
     has = prev >= 0
     same_row[has] = row[has] == row[prev[has]]
     is_last = np.zeros(n, bool)
-    is_last[last_seen[last_seen >= 0]] = True
+    is_last[order[np.append(starts[1:], n) - 1]] = True
     ts = np.ceil(trace.cycle.astype(float) * spec.clk_mhz / trace.clk_mhz)
     return Prepared(ts, bank, trace.is_write.astype(bool), prev, same_row, count, is_last, spec.banks)
-
-
-def _slot(ready: np.ndarray, hist: np.ndarray, gap: float, faw: float = 0.0) -> np.ndarray:
-    """Earliest time >= ready at least ``gap`` from every time in ``hist`` (and, with ``faw``, no
-    tFAW window holding five commands).  A fallback after all of ``hist`` is always legal."""
-    hmax = hist.max(axis=1)
-    hmin = hist.min(axis=1)
-    last = np.maximum(ready, hmax + gap)
-    parts = [ready[:, None], hist + gap, last[:, None]]
-    if faw:
-        last = np.maximum(last, hmin + faw)
-        parts += [(hmin + faw)[:, None], last[:, None]]
-    cand = np.maximum(np.concatenate(parts, axis=1), ready[:, None])
-    ok = (np.abs(cand[:, :, None] - hist[:, None, :]) >= gap).all(axis=2)
-    if faw:
-        span = np.maximum(cand, hmax[:, None]) - np.minimum(cand, hmin[:, None])
-        ok &= span >= faw
-    return np.where(ok, cand, np.inf).min(axis=1)
-
-
-def _push(hist: np.ndarray, t: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Add ``t`` to each history row (dropping its oldest entry) where ``keep`` is False."""
-    new = np.sort(np.concatenate([hist, t[:, None]], axis=1), axis=1)[:, 1:]
-    return np.where(keep[:, None], hist, new)
 
 
 def simulate(p: Prepared, spec: MemSpec, policy: np.ndarray, bankwise: np.ndarray, rbs: np.ndarray,
@@ -138,94 +125,29 @@ def simulate(p: Prepared, spec: MemSpec, policy: np.ndarray, bankwise: np.ndarra
         ``end`` (cycle of the last response), ``n_act``, ``n_pre``, ``lat_sum`` (sum over requests of
         response time minus issue time, cycles), each shape (D,).
     """
-    D, NB = len(policy), p.n_banks
-    ar = np.arange(D)
-    burst = float(spec.burst_cycles)
-    closed = policy == 2
-    cadapt = policy == 3
-    oadapt = policy == 1
-    rbs_i = rbs.astype(np.int64)
-    mat_i = mat.astype(np.int64)
-    slots = np.where(np.arange(8)[None, :] < rbs_i[:, None], 0.0, np.inf)
-    ring = np.zeros((D, NB, 8))
-    # arbiter: one slot per allowed outstanding transaction, freed when its response completes
-    resp = np.where(np.arange(RESP_RING)[None, :] < mat_i[:, None], NEG, np.inf)
-    bank_act = np.full((D, NB), NEG)
-    bank_cas = np.full((D, NB), NEG)
-    act_hist = np.full((D, 4), NEG)
-    cas_hist = np.full((D, 4), NEG)
-    last_rd = np.full(D, NEG)
-    last_wr = np.full(D, NEG)
-    e_prev = np.full(D, NEG)
-    a_prev = np.full(D, NEG)
-    n_act = np.zeros(D)
-    n_pre = np.zeros(D)
-    lat = np.zeros(D)
-    end = np.zeros(D)
-    pre_after_cas = {False: float(spec.RTP), True: float(spec.WL + spec.burst_cycles + spec.WR)}
-    ts, bank, wr = p.ts.tolist(), p.bank.tolist(), p.is_write.tolist()
-    prev_sb, same_row, count = p.prev_same_bank.tolist(), p.same_row.tolist(), p.bank_count.tolist()
-    for j in range(p.n):
-        b, w = bank[j], wr[j]
-        kr = resp.argmin(axis=1)
-        issue = np.maximum(ts[j], e_prev + c.player)
-        if j:
-            g = np.maximum(issue, resp[ar, kr])
-            arrive = np.where(fifo_arbiter, np.maximum(g, a_prev + c.player), issue)
-            bp = bank[j - 1]
-            n_in = count[j - 1] + 1
-            bw_free = np.where(n_in >= rbs_i, ring[ar, bp, (n_in - rbs_i) % 8], NEG)
-        else:
-            g = arrive = issue
-            bw_free = np.full(D, NEG)
-        k = slots.argmin(axis=1)
-        space = np.where(bankwise, bw_free, slots[ar, k])
-        a = np.maximum(arrive, space)
-        e_prev = np.where(fifo_arbiter, g, a)
-        a_prev = a
-        if prev_sb[j] >= 0:
-            act_p, cas_p = bank_act[:, b], bank_cas[:, b]
-            buffered = a < cas_p  # arrived before the CAS: the policy saw it
-            sr = same_row[j]
-            if sr:
-                shut = closed | (cadapt & ~buffered)
-            else:
-                shut = closed | cadapt | (oadapt & buffered)
-            pre_auto = np.maximum(cas_p + pre_after_cas[wr[prev_sb[j]]], act_p + spec.RAS)
-            hit = ~shut if sr else np.zeros(D, bool)
-            pre_t = np.maximum(a + c.pre, pre_auto)
-            act_ready = np.where(shut, np.maximum(a + c.act, pre_auto + spec.RP), pre_t + spec.RP)
-            act_ready = np.maximum(act_ready, act_p + spec.RC)
-            n_pre += ~hit
-            hit_ready = np.maximum(a + c.hit, cas_p + spec.CCD)
-        else:
-            act_p = np.full(D, NEG)
-            hit = np.zeros(D, bool)
-            act_ready = a + c.act
-            hit_ready = act_ready
-        t_act = _slot(act_ready, act_hist, spec.RRD, spec.FAW)
-        act_hist = _push(act_hist, t_act, hit)
-        n_act += ~hit
-        cas_ready = np.where(hit, hit_ready, t_act + spec.RCD)
-        if w:
-            cas_ready = np.maximum(cas_ready, last_rd + spec.CL + burst + 2 - spec.WL)
-        else:
-            cas_ready = np.maximum(cas_ready, last_wr + spec.WL + burst + spec.WTR)
-        t_cas = _slot(cas_ready, cas_hist, spec.CCD)
-        cas_hist = _push(cas_hist, t_cas, np.zeros(D, bool))
-        if w:
-            last_wr = np.maximum(last_wr, t_cas)
-        else:
-            last_rd = np.maximum(last_rd, t_cas)
-        bank_act[:, b] = np.where(hit, act_p, t_act)
-        bank_cas[:, b] = t_cas
-        slots[ar, k] = np.where(bankwise, slots[ar, k], t_cas)
-        ring[:, b, count[j] % 8] = t_cas
-        done = t_cas + (spec.WL if w else spec.CL) + burst + c.resp
-        resp[ar, kr] = done
-        end = np.maximum(end, done)
-        lat += done - issue
-    # rows left open at the end stay open (DRAMSys does not close them); closing policies
-    # auto-precharged after the last access of each bank.
-    n_pre += np.count_nonzero(p.is_last_in_bank) * (closed | cadapt)
-    return {"end": end, "n_act": n_act, "n_pre": n_pre, "lat_sum": lat}
+    from archgym.simulators.dram import kernel  # numba: loaded on first use, never by `import archgym`
+
+    rbs_i = np.asarray(rbs).astype(np.int64)
+    mat_i = np.asarray(mat).astype(np.int64)
+    if rbs_i.size and not (1 <= rbs_i.min() and rbs_i.max() <= 8 and mat_i.min() >= 1):
+        # the kernel's buffers hold 8 slots per bank; out-of-range values would index past them
+        raise InvalidParameterError("RequestBufferSize must lie in 1..8 and MaxActiveTransactions be >= 1, got "
+                                    f"{sorted(set(rbs_i.tolist()))} and {sorted(set(mat_i.tolist()))}")
+    tim = np.zeros(kernel.N_CONSTANTS)
+    tim[[kernel.T_BURST, kernel.T_RAS, kernel.T_RP, kernel.T_RC, kernel.T_RRD, kernel.T_FAW, kernel.T_CCD,
+         kernel.T_RCD, kernel.T_CL, kernel.T_WL, kernel.T_WTR]] = [
+        spec.burst_cycles, spec.RAS, spec.RP, spec.RC, spec.RRD, spec.FAW, spec.CCD, spec.RCD, spec.CL, spec.WL,
+        spec.WTR]
+    tim[kernel.T_PRE_RD] = float(spec.RTP)  # CAS -> earliest auto-precharge after a read ...
+    tim[kernel.T_PRE_WR] = float(spec.WL + spec.burst_cycles + spec.WR)  # ... and after a write
+    tim[[kernel.C_PLAYER, kernel.C_HIT, kernel.C_PRE, kernel.C_ACT, kernel.C_RESP]] = [
+        c.player, c.hit, c.pre, c.act, c.resp]
+    has_prev = p.prev_same_bank >= 0
+    prev_wr = np.zeros(p.n, bool)
+    prev_wr[has_prev] = p.is_write[p.prev_same_bank[has_prev]]
+    out = kernel.simulate_classes(
+        np.ascontiguousarray(p.ts, np.float64), p.bank, p.is_write, has_prev, p.same_row, prev_wr, p.bank_count,
+        int(np.count_nonzero(p.is_last_in_bank)), int(p.n_banks), np.asarray(policy).astype(np.int64),
+        np.asarray(bankwise).astype(bool), rbs_i, np.asarray(fifo_arbiter).astype(bool), mat_i, tim)
+    return {"end": out[:, 0].copy(), "n_act": out[:, 1].copy(), "n_pre": out[:, 2].copy(),
+            "lat_sum": out[:, 3].copy()}
