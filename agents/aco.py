@@ -29,6 +29,8 @@ import numpy as np
 
 from archgym.agent import Agent
 from archgym.agents.common import Fitness, SeenSet
+from archgym.constraints import Interval
+from archgym.errors import InvalidParameterError
 
 
 class AntColony(Agent):
@@ -48,6 +50,9 @@ class AntColony(Agent):
 
     name = "aco"
     test_config = {"ants": 4}
+    parameter_constraints = {"ants": [Interval(int, 1)], "evaporation": [Interval(float, 0, 1, "right")],
+                             "greediness": [Interval(float, 0, 1)], "depth": [Interval(int, 1), None],
+                             "tau_min": [Interval(float, 0, 1, "right")], "tau_max": [Interval(float, 1)]}
 
     def __init__(self, seed: int | None = None, ants: int = 8, evaporation: float = 0.25,
                  greediness: float = 0.5, depth: int | None = 3, tau_min: float = 0.1,
@@ -63,15 +68,15 @@ class AntColony(Agent):
     def setup(self, space, budget, objective=None) -> None:
         super().setup(space, budget, objective)
         if int(self.ants) < 1:
-            raise ValueError(f"aco: ants must be >= 1, got {self.ants}")
+            raise InvalidParameterError(f"aco: ants must be >= 1, got {self.ants}")
         if not 0.0 < float(self.evaporation) <= 1.0:
-            raise ValueError(f"aco: evaporation must be in (0, 1], got {self.evaporation}")
+            raise InvalidParameterError(f"aco: evaporation must be in (0, 1], got {self.evaporation}")
         if not 0.0 <= float(self.greediness) <= 1.0:
-            raise ValueError(f"aco: greediness must be in [0, 1], got {self.greediness}")
+            raise InvalidParameterError(f"aco: greediness must be in [0, 1], got {self.greediness}")
         if self.depth is not None and int(self.depth) < 1:
-            raise ValueError(f"aco: depth must be >= 1 or None, got {self.depth}")
+            raise InvalidParameterError(f"aco: depth must be >= 1 or None, got {self.depth}")
         if not 0.0 < float(self.tau_min) <= 1.0 <= float(self.tau_max):
-            raise ValueError(f"aco: need 0 < tau_min <= 1 <= tau_max, got {self.tau_min}, {self.tau_max}")
+            raise InvalidParameterError(f"aco: need 0 < tau_min <= 1 <= tau_max, got {self.tau_min}, {self.tau_max}")
         self._nvec = space.nvec
         self._tau = [np.ones(int(n)) for n in self._nvec]
         self._refresh_choices()

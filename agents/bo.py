@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 
 from archgym.agents.optuna_base import OptunaAgent
+from archgym.constraints import Interval
 from archgym.errors import InvalidParameterError
 
 
@@ -36,6 +37,9 @@ class TPEAgent(OptunaAgent):
 
     name = "bo"
     test_config = {"n_startup_trials": 4}
+    parameter_constraints = {**OptunaAgent.parameter_constraints, "n_startup_trials": [Interval(int, 0)],
+                             "n_ei_candidates": [Interval(int, 1)], "multivariate": [bool],
+                             "max_history": [Interval(int, 1), None]}
 
     def __init__(self, seed: int | None = None, n_startup_trials: int = 10, n_ei_candidates: int = 24,
                  multivariate: bool = True, storage: str | None = None, study_name: str | None = None,

@@ -20,6 +20,8 @@ import numpy as np
 
 from archgym.agent import Agent
 from archgym.agents.common import Fitness, SeenSet, fresh, mo_scores
+from archgym.constraints import Interval
+from archgym.errors import InvalidParameterError
 from archgym.spaces import Categorical
 
 
@@ -43,6 +45,9 @@ class GeneticAlgorithm(Agent):
 
     name = "ga"
     test_config = {"population": 4, "elitism": 1}
+    parameter_constraints = {"population": [Interval(int, 2)], "crossover": [Interval(float, 0, 1)],
+                             "mutation": [Interval(float, 0, 1)], "elitism": [Interval(int, 0)],
+                             "tournament": [Interval(int, 1)]}
     multiobjective = True
 
     def __init__(self, seed: int | None = None, population: int = 16, crossover: float = 0.9,
@@ -58,14 +63,14 @@ class GeneticAlgorithm(Agent):
         super().setup(space, budget, objective)
         pop, elit = int(self.population), int(self.elitism)
         if pop < 2:
-            raise ValueError(f"ga: population must be >= 2, got {self.population}")
+            raise InvalidParameterError(f"ga: population must be >= 2, got {self.population}")
         if not 0 <= elit < pop:
-            raise ValueError(f"ga: elitism must be in [0, population-1] = [0, {pop - 1}], got {self.elitism}")
+            raise InvalidParameterError(f"ga: elitism must be in [0, population-1] = [0, {pop - 1}], got {self.elitism}")
         if int(self.tournament) < 1:
-            raise ValueError(f"ga: tournament must be >= 1, got {self.tournament}")
+            raise InvalidParameterError(f"ga: tournament must be >= 1, got {self.tournament}")
         for k in ("crossover", "mutation"):
             if not 0.0 <= float(getattr(self, k)) <= 1.0:
-                raise ValueError(f"ga: {k} must be a probability in [0, 1], got {getattr(self, k)}")
+                raise InvalidParameterError(f"ga: {k} must be a probability in [0, 1], got {getattr(self, k)}")
         self._nvec = space.nvec
         self._ordered = np.array([not isinstance(p, Categorical) for p in space.params])
         self._fit = Fitness(objective, multi=True)

@@ -10,6 +10,7 @@ evaluations.  Runs on CPU torch with one thread, which keeps it deterministic fo
 from __future__ import annotations
 
 from archgym.agents.optuna_base import OptunaAgent
+from archgym.constraints import Interval
 
 
 class GPAgent(OptunaAgent):
@@ -27,6 +28,8 @@ class GPAgent(OptunaAgent):
 
     name = "gp"
     test_config = {"n_startup_trials": 8}
+    parameter_constraints = {**OptunaAgent.parameter_constraints, "n_startup_trials": [Interval(int, 0)],
+                             "deterministic_objective": [bool]}
     use_constraints = False
 
     def __init__(self, seed: int | None = None, n_startup_trials: int = 10, deterministic_objective: bool = True,

@@ -32,6 +32,8 @@ import numpy as np
 
 from archgym.agent import Agent
 from archgym.agents.common import Fitness
+from archgym.constraints import Interval, Satisfies
+from archgym.errors import InvalidParameterError, StateError
 
 #: largest joint action space of one group agent (a categorical over the product of its knobs)
 MAX_GROUP_ACTIONS = 4096
@@ -96,6 +98,11 @@ class MARLAgent(Agent):
 
     name = "marl"
     test_config = {"batch_size": 4}
+    parameter_constraints = {"groups": [None, Satisfies(lambda g: isinstance(g, list | tuple | dict) and len(g) > 0,
+                                                    "a list of knob-name lists or a mapping name -> knob names")],
+                             "learning_rate": [Interval(float, 0, None, "neither")], "batch_size": [Interval(int, 2)],
+                             "n_epochs": [Interval(int, 1)], "clip_range": [Interval(float, 0, None, "neither")],
+                             "ent_coef": [Interval(float, 0)], "baseline_window": [Interval(int, 1)], "use_obs": [bool]}
     drives_env = True
 
     def __init__(self, seed: int | None = None, groups: list[list[str]] | dict[str, list[str]] | None = None,
@@ -116,15 +123,15 @@ class MARLAgent(Agent):
 
         super().setup(space, budget, objective)
         if int(self.batch_size) < 2:
-            raise ValueError(f"marl: batch_size must be >= 2, got {self.batch_size}")
+            raise InvalidParameterError(f"marl: batch_size must be >= 2, got {self.batch_size}")
         if int(self.n_epochs) < 1:
-            raise ValueError(f"marl: n_epochs must be >= 1, got {self.n_epochs}")
+            raise InvalidParameterError(f"marl: n_epochs must be >= 1, got {self.n_epochs}")
         self._slices = resolve_groups(space.names, self.groups)
         nvec = space.nvec
         self._shapes = {a: tuple(int(nvec[i]) for i in ix) for a, ix in self._slices.items()}
         big = {a: math.prod(s) for a, s in self._shapes.items() if math.prod(s) > MAX_GROUP_ACTIONS}
         if big:
-            raise ValueError(f"marl: group(s) {big} have more than {MAX_GROUP_ACTIONS} joint actions; "
+            raise InvalidParameterError(f"marl: group(s) {big} have more than {MAX_GROUP_ACTIONS} joint actions; "
                              "split them into smaller groups")
         self._fit = Fitness(objective)
         self._policies: dict[str, _Policy] | None = None  # built on the first observation
@@ -214,7 +221,7 @@ class MARLAgent(Agent):
     def policy_probs(self, obs: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Each agent's action probabilities for an observation (default: the reset observation)."""
         if self._policies is None:
-            raise RuntimeError("marl: no policies yet; run optimize() first")
+            raise StateError("marl: no policies yet; run optimize() first")
         n = self._policies[next(iter(self._policies))].w.shape[0]
         x = self._features(np.zeros(n - 1) if obs is None else np.asarray(obs, float))
         return {a: pol.probs(x[None, :])[0] for a, pol in self._policies.items()}

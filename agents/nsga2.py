@@ -15,6 +15,7 @@ identical.
 from __future__ import annotations
 
 from archgym.agents.optuna_base import OptunaAgent
+from archgym.constraints import Interval
 
 
 class NSGA2Agent(OptunaAgent):
@@ -34,6 +35,9 @@ class NSGA2Agent(OptunaAgent):
 
     name = "nsga2"
     test_config = {"population_size": 4}
+    parameter_constraints = {**OptunaAgent.parameter_constraints, "population_size": [Interval(int, 2)],
+                             "mutation_prob": [Interval(float, 0, 1), None], "crossover_prob": [Interval(float, 0, 1)],
+                             "swapping_prob": [Interval(float, 0, 1)]}
     multiobjective = True
 
     def __init__(self, seed: int | None = None, population_size: int = 16, mutation_prob: float | None = None,

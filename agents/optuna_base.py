@@ -26,6 +26,7 @@ import numpy as np
 
 from archgym.agent import Agent
 from archgym.agents.common import Fitness
+from archgym.errors import StateError
 from archgym.spaces import Ordinal
 
 VIOLATION_ATTR = "archgym_violation"
@@ -58,6 +59,8 @@ class OptunaAgent(Agent):
     #: whether the sampler takes a constraints_func (GP does, but fitting a second GP per trial
     #: doubles its cost for little gain when the penalty value already ranks infeasible designs last)
     use_constraints: ClassVar[bool] = True
+
+    parameter_constraints = {"storage": [str, None], "study_name": [str, None], "ordinal_as_int": [bool]}
 
     def __init__(self, seed: int | None = None, storage: str | None = None, study_name: str | None = None,
                  ordinal_as_int: bool = True):
@@ -135,7 +138,7 @@ class OptunaAgent(Agent):
         the samplers' study-level caches) or, for a persistent study, the sampler alone."""
         state = {k: v for k, v in self.__dict__.items() if k not in ("_study", "_pending")}
         if self._pending:
-            raise RuntimeError(f"{self.name}: save the state between tell() and the next ask(), "
+            raise StateError(f"{self.name}: save the state between tell() and the next ask(), "
                                f"not with {len(self._pending)} design(s) awaiting results")
         if self.storage is None:
             state["_study_pickle"] = pickle.dumps(self._study)

@@ -22,6 +22,8 @@ import numpy as np
 
 from archgym.agent import Agent
 from archgym.agents.common import Fitness
+from archgym.constraints import Interval, IntList
+from archgym.errors import InvalidParameterError, StateError
 
 
 class FiniteReward(gym.Wrapper):
@@ -69,6 +71,11 @@ class PPOAgent(Agent):
 
     name = "ppo"
     test_config = {"n_steps": 8, "batch_size": 8, "n_epochs": 2, "net_arch": [16]}
+    parameter_constraints = {"learning_rate": [Interval(float, 0, None, "neither")], "n_steps": [Interval(int, 2)],
+                             "batch_size": [Interval(int, 2)], "n_epochs": [Interval(int, 1)],
+                             "gamma": [Interval(float, 0, 1)], "gae_lambda": [Interval(float, 0, 1)],
+                             "ent_coef": [Interval(float, 0)], "clip_range": [Interval(float, 0, None, "neither")],
+                             "net_arch": [IntList(1)], "standardize_reward": [bool]}
     drives_env = True
 
     def __init__(self, seed: int | None = None, learning_rate: float = 3e-3, n_steps: int = 16,
@@ -90,7 +97,7 @@ class PPOAgent(Agent):
     def setup(self, space, budget, objective=None) -> None:
         super().setup(space, budget, objective)
         if int(self.n_steps) < 2 or int(self.batch_size) < 2:
-            raise ValueError(f"ppo: n_steps and batch_size must be >= 2, got {self.n_steps}, {self.batch_size}")
+            raise InvalidParameterError(f"ppo: n_steps and batch_size must be >= 2, got {self.n_steps}, {self.batch_size}")
         self._fit = Fitness(objective)
         self._policy_state: bytes | None = None
 
@@ -127,5 +134,5 @@ class PPOAgent(Agent):
         import torch
 
         if self._policy_state is None:
-            raise RuntimeError("ppo: no trained policy yet; run optimize() first")
+            raise StateError("ppo: no trained policy yet; run optimize() first")
         return torch.load(io.BytesIO(self._policy_state), weights_only=True)

@@ -21,6 +21,7 @@ class RandomSearch(Agent):
     """
 
     name = "random"
+    parameter_constraints = {"unique": [bool]}
     multiobjective = True
 
     def __init__(self, seed: int | None = None, unique: bool = True):

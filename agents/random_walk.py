@@ -17,6 +17,8 @@ import numpy as np
 
 from archgym.agent import Agent
 from archgym.agents.common import Fitness, SeenSet, neighbor_indices
+from archgym.constraints import Interval
+from archgym.errors import InvalidParameterError
 
 
 class RandomWalk(Agent):
@@ -33,6 +35,8 @@ class RandomWalk(Agent):
 
     name = "random_walk"
     test_config = {"patience": 4}
+    parameter_constraints = {"patience": [Interval(int, 1)], "p_accept_worse": [Interval(float, 0, 1)],
+                             "unique": [bool]}
 
     def __init__(self, seed: int | None = None, patience: int = 24, p_accept_worse: float = 0.0,
                  unique: bool = True):
@@ -44,9 +48,9 @@ class RandomWalk(Agent):
     def setup(self, space, budget, objective=None) -> None:
         super().setup(space, budget, objective)
         if int(self.patience) < 1:
-            raise ValueError(f"random_walk: patience must be >= 1, got {self.patience}")
+            raise InvalidParameterError(f"random_walk: patience must be >= 1, got {self.patience}")
         if not 0.0 <= float(self.p_accept_worse) <= 1.0:
-            raise ValueError(f"random_walk: p_accept_worse must be in [0, 1], got {self.p_accept_worse}")
+            raise InvalidParameterError(f"random_walk: p_accept_worse must be in [0, 1], got {self.p_accept_worse}")
         self._fit = Fitness(objective)
         self._seen = SeenSet(space.size)
         self._current: np.ndarray | None = None

@@ -25,6 +25,7 @@ from archgym.errors import (
     InvalidParameterError,
     ProxyError,
     SimulatorError,
+    StateError,
     SweepSpecError,
     UnknownNameError,
     UnknownParameterError,
@@ -81,7 +82,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ArchGymError", "DatasetError", "InvalidParameterError", "ProxyError", "SimulatorError",
+    "ArchGymError", "DatasetError", "InvalidParameterError", "ProxyError", "SimulatorError", "StateError",
     "SweepSpecError", "UnknownNameError", "UnknownParameterError", "WorkloadError",
     "Budgets", "Categorical", "Constrained", "DesignSpace", "ENVS", "Integer", "InvalidDesignError",
     "Maximize", "Minimize", "MultiObjective", "Objective", "Ordinal", "Pow2", "Real", "Target",

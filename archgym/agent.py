@@ -41,6 +41,9 @@ class Agent(ABC):  # noqa: B024  (abstract by convention: ask/tell or optimize, 
     #: a cheap configuration (small populations, short rollouts) that conformance checks use
     #: (:mod:`archgym.testing`), so a new agent needs no entry in any test file
     test_config: ClassVar[dict[str, Any]] = {}
+    #: hyperparameter → allowed forms (``None``, ``bool``, ``str`` or :mod:`archgym.constraints`
+    #: objects), checked by :meth:`check_params` before anything runs
+    parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
 
     def __init__(self, seed: int | None = None):
         self.seed = seed
@@ -53,6 +56,13 @@ class Agent(ABC):  # noqa: B024  (abstract by convention: ask/tell or optimize, 
         kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         return {k: p.default for k, p in sig.parameters.items() if k not in ("self", "seed") and p.kind in kinds}
 
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> None:
+        """Refuse hyperparameter values outside the declared constraints (naming the bad one)."""
+        from archgym.constraints import check_params
+
+        check_params(f"agent {cls.name!r}", params, cls.parameter_constraints)
+
     def get_params(self) -> dict[str, Any]:
         """Current hyperparameter values (JSON-able), as logged with every dataset row."""
         return {k: getattr(self, k) for k in self.hyperparameters()}
@@ -64,6 +74,7 @@ class Agent(ABC):  # noqa: B024  (abstract by convention: ask/tell or optimize, 
     # ---- lifecycle ----------------------------------------------------------------------
     def setup(self, space: DesignSpace, budget: int, objective: Any = None) -> None:
         """Bind to a design space and an evaluation budget; (re)initialise all search state."""
+        self.check_params(self.get_params())
         self.space = space
         self.budget = int(budget)
         self.objective = objective

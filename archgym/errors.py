@@ -90,6 +90,10 @@ class SweepError(ArchGymError, RuntimeError):
     """A sweep cannot proceed (its output directory is locked by another sweep, a backend is missing)."""
 
 
+class StateError(ArchGymError, RuntimeError):
+    """An object was used out of order (a step after the episode ended, a policy before training)."""
+
+
 class BudgetExhausted(ArchGymError, RuntimeError):
     """An agent asked for more simulator evaluations than its budget (a control-flow signal)."""
 

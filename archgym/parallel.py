@@ -22,7 +22,7 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 from archgym.envs import DesignEnv
-from archgym.errors import InvalidParameterError, UnknownNameError
+from archgym.errors import InvalidParameterError, StateError, UnknownNameError
 
 Groups = Mapping[str, Sequence[str]] | Sequence[Sequence[str]] | None
 
@@ -138,7 +138,7 @@ class DesignParallelEnv(ParallelEnv):
 
     def step(self, actions: Mapping[str, Any]):
         if not self.agents:
-            raise InvalidParameterError("step() after the episode ended; call reset()")
+            raise StateError("step() after the episode ended; call reset()")
         obs, reward, terminated, truncated, info = self.env.step(self.joint_action(actions))
         agents = self.agents
         self._last_obs = obs

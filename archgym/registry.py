@@ -193,6 +193,7 @@ def make_agent(name: str, seed: int | None = None, **hyperparameters: Any) -> An
         hints = [f"{k!r} (did you mean {suggest(k, allowed)}?)" if suggest(k, allowed) else repr(k) for k in unknown]
         raise UnknownParameterError(f"agent {name!r} has no hyperparameter(s) {', '.join(hints)}; it takes "
                                     f"{sorted(allowed)}")
+    cls.check_params(hyperparameters)
     return cls(seed=seed, **hyperparameters)
 
 

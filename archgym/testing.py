@@ -221,6 +221,9 @@ def check_configuration_only(name: str) -> None:
     cls = agent_class(name)
     assert cls.name == name, f"{cls.__name__}.name must equal its registry name {name!r}"
     doc = cls.__doc__ or ""
+    undeclared = set(cls.hyperparameters()) - set(cls.parameter_constraints)
+    assert not undeclared, f"{name}: declare parameter_constraints for {sorted(undeclared)}"
+    cls.check_params(cls.hyperparameters())  # the defaults themselves must be allowed
     for hp, default in cls.hyperparameters().items():
         assert hp in doc, f"{name}: hyperparameter {hp!r} is not documented in the class docstring"
         assert getattr(cls(seed=0), hp) == default, f"{name}: {hp} must be stored unchanged"

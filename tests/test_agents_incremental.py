@@ -13,6 +13,7 @@ import optuna
 import pytest
 from toy import ToySimulator
 
+import archgym.agents.bo
 from archgym.agents.nsga2_sampler import IncrementalNSGAIISampler
 from archgym.agents.tpe_sampler import BoundedHistoryTPESampler
 from archgym.envs import DesignEnv
@@ -102,6 +103,8 @@ def test_bounded_tpe_fits_on_the_window_only():
 
 @pytest.mark.parametrize("bad", [0, -3, 2.5, "10", True])
 def test_bounded_tpe_rejects_a_bad_window(bad):
-    agent = make_agent("bo", seed=0, max_history=bad)
+    with pytest.raises(InvalidParameterError, match="max_history"):  # at construction, by its declared constraint
+        make_agent("bo", seed=0, max_history=bad)
+    agent = archgym.agents.bo.TPEAgent(seed=0, max_history=bad)  # built directly: refused at setup
     with pytest.raises(InvalidParameterError, match="max_history"):
         agent.setup(ToySimulator().space, 10, Target({"perf": 1.0}))

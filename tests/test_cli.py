@@ -69,7 +69,8 @@ def test_sweep_with_a_failing_run_exits_nonzero_and_says_where(tmp_path: Path):
     spec = tmp_path / "s.yaml"
     spec.write_text(yaml.safe_dump({"budget": 3, "seeds": 1, "out": str(tmp_path / "o"),
                                     "envs": [{"id": "archgym/Systolic-v0", "kwargs": {"workload": "alexnet"}}],
-                                    "agents": [{"name": "random_walk", "grid": {"patience": [0, 2]}}]}))
+                                    "agents": [{"name": "ga", "hparams": {"population": 2},
+                                                "grid": {"elitism": [2, 1]}}]}))
     r = runner.invoke(app, ["sweep", str(spec), "--workers", "1", "--no-progress"])
     assert r.exit_code == 1 and "1 runs done, 1 failed" in r.output and "failed/" in r.output
-    assert "patience must be >= 1" in r.output and "rerun" in r.output
+    assert "elitism must be in" in r.output and "rerun" in r.output

@@ -53,6 +53,7 @@ class Knapsack(Simulator):
 
 AGENT = '''
 from archgym.agent import Agent
+from archgym.constraints import Interval
 
 
 class EveryOther(Agent):
@@ -64,6 +65,7 @@ class EveryOther(Agent):
 
     name = "everyother"
     test_config = {"skip": 1}
+    parameter_constraints = {"skip": [Interval(int, 0)]}
 
     def __init__(self, skip: int = 1, seed=None):
         super().__init__(seed)

@@ -125,14 +125,15 @@ def test_invalid_and_partial_files_are_redone(tmp_path: Path):
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path):
-    spec = {**SPEC, "agents": [{"name": "random_walk", "grid": {"patience": [0, 4]}}]}  # patience 0 raises
+    # elitism must be < population: a cross-parameter rule the agent checks when its run starts
+    spec = {**SPEC, "agents": [{"name": "ga", "hparams": {"population": 4}, "grid": {"elitism": [4, 1]}}]}
     sw = expand(spec)
     rep = run_sweep(sw, tmp_path, workers=2)
     assert len(rep.done) == 2 and len(rep.failed) == 2
-    bad = {r.seed: rid for r, rid in zip(sw.runs, sw.ids, strict=True) if r.hparams["patience"] == 0}
+    bad = {r.seed: rid for r, rid in zip(sw.runs, sw.ids, strict=True) if r.hparams["elitism"] == 4}
     for rid in bad.values():
         rec = yaml.safe_load((tmp_path / "failed" / f"{rid}.json").read_text())
-        assert rec["status"] == "failed" and "patience must be >= 1" in rec["error"] and "Traceback" in rec["traceback"]
+        assert rec["status"] == "failed" and "elitism must be in" in rec["error"] and "Traceback" in rec["traceback"]
     assert {r[3] for r in summary_rows(sw, tmp_path)} == {"2"}
     retry = run_sweep(sw, tmp_path, workers=1)  # failed runs are retried, finished ones are not
     assert sorted(r["run_id"] for r in retry.results) == sorted(bad.values())
@@ -208,3 +209,14 @@ def test_ray_backend_matches_the_local_backend(tmp_path: Path):
         ray.shutdown()
     assert len(rep.done) == 4 and not rep.failed
     pd.testing.assert_frame_equal(trajectories(tmp_path / "local"), trajectories(tmp_path / "ray"))
+
+
+@pytest.mark.parametrize("agent,where,match", [
+    ({"name": "random_walk", "grid": {"patience": [4, 0]}}, "agents[0].grid.patience[1]", "patience=0"),
+    ({"name": "random", "hparams": {"unique": "no"}}, "agents[0].hparams.unique", "must be a boolean"),
+    ({"name": "ga", "configs": [{"population": -5}]}, "agents[0].configs[0].population", "population=-5"),
+])
+def test_hyperparameter_values_are_checked_before_anything_runs(agent, where, match):
+    with pytest.raises(SweepSpecError, match=match) as exc:
+        expand({**SPEC, "agents": [agent]})
+    assert exc.value.key == where

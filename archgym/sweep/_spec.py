@@ -216,7 +216,7 @@ def _env_scenarios(c: _Checker, env: Any, key: str) -> list[tuple[str, str, dict
 
 def _agent_configs(c: _Checker, agent: Any, key: str, seeds: list[int]
                    ) -> tuple[str, str, list[dict[str, Any]], list[int]]:
-    from archgym.errors import UnknownNameError
+    from archgym.errors import ArchGymError, UnknownNameError
     from archgym.registry import AGENTS, agent_class
 
     agent = {"name": agent} if isinstance(agent, str) else c.mapping(agent, key, _AGENT_KEYS)
@@ -239,6 +239,15 @@ def _agent_configs(c: _Checker, agent: Any, key: str, seeds: list[int]
         raise c.fail(key, f"{sorted(twice)} are set twice (grid, hparams and configs must not overlap)")
     keys = list(grid)
     values = [c.items(grid[k], f"{key}.grid.{k}") for k in keys]
+    cls = agent_class(name)
+    every_value = [(f"grid.{k}[{i}]", k, v) for k in keys for i, v in enumerate(grid[k])] + \
+        [(f"hparams.{k}", k, v) for k, v in fixed.items()] + \
+        [(f"configs[{i}].{k}", k, v) for i, x in enumerate(listed) for k, v in x.items()]
+    for where, hp, value in every_value:
+        try:
+            cls.check_params({hp: value})
+        except ArchGymError as exc:
+            raise c.fail(f"{key}.{where}", str(exc)) from None
     configs = [{**fixed, **one, **dict(zip(keys, combo, strict=True))}
                for one in listed for combo in itertools.product(*values)]
     agent_seeds = c.seeds(agent["seeds"], f"{key}.seeds") if "seeds" in agent else seeds
