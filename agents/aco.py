@@ -87,6 +87,10 @@ class AntColony(Agent):
         self._best: tuple[np.ndarray, float] | None = None
 
     def ask(self) -> dict[str, Any]:
+        return self.space.decode_row(self.ask_indices(1)[0])
+
+    def ask_indices(self, n: int = 1) -> np.ndarray:
+        """One ant: each walk starts from the best design so far, which the last result may change."""
         idx = self._walk()
         for _ in range(32):
             if idx not in self._seen or self._seen.exhausted:
@@ -94,7 +98,7 @@ class AntColony(Agent):
             idx = self._walk(explore=True)
         self._seen.add(idx)
         self._asked.append(idx)
-        return self.space.decode(idx)  # type: ignore[return-value]
+        return idx[None, :]
 
     def _walk(self, explore: bool = False) -> np.ndarray:
         d = len(self._nvec)
@@ -130,8 +134,11 @@ class AntColony(Agent):
             self._top.append(np.flatnonzero(tau == tau.max()))
 
     def tell(self, design, reward, metrics) -> None:
-        idx = self._asked.pop(0) if self._asked else self.space.encode(dict(design))
-        f = self._fit.scalar(reward)
+        self.tell_indices(self.space.encode(dict(design))[None, :], np.array([reward]), None)
+
+    def tell_indices(self, indices: np.ndarray, rewards: np.ndarray, results: Any) -> None:
+        idx = self._asked.pop(0) if self._asked else np.asarray(indices[0])
+        f = self._fit.scalar(rewards[0])
         if self._best is None or f > self._best[1]:
             self._best = (idx.copy(), f)
         self._colony.append((idx, f))

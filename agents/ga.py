@@ -83,18 +83,32 @@ class GeneticAlgorithm(Agent):
 
     # ---- ask/tell -----------------------------------------------------------------------
     def ask(self) -> dict[str, Any]:
-        if not self._queue:
-            self._queue = self._breed()
-        idx = self._queue.pop(0)
-        idx = fresh(idx, self._seen, self._mutate_one)
-        self._seen.add(idx)
-        self._asked.append(idx)
-        return self.space.decode(idx)  # type: ignore[return-value]
+        return self.space.decode_row(self.ask_indices(1)[0])
 
     def tell(self, design, reward, metrics) -> None:
-        idx = self._asked.pop(0) if self._asked else self.space.encode(dict(design))
-        vec = self._fit.vector(metrics) if self._fit.multi else None
-        self._told.append((idx, self._fit.scalar(reward), vec))
+        self.tell_indices(self.space.encode(dict(design))[None, :], np.array([reward]),
+                          {k: np.array([v]) for k, v in metrics.items()})
+
+    def ask_indices(self, n: int = 1) -> np.ndarray:
+        """Up to ``n`` children of the current generation: they are bred together, so all of them
+        can be evaluated before any result comes back."""
+        if not self._queue:
+            self._queue = self._breed()
+        out = []
+        for _ in range(min(n, len(self._queue))):
+            idx = fresh(self._queue.pop(0), self._seen, self._mutate_one)
+            self._seen.add(idx)
+            self._asked.append(idx)
+            out.append(idx)
+        return np.stack(out)
+
+    def tell_indices(self, indices: np.ndarray, rewards: np.ndarray, results: Any) -> None:
+        for i in range(len(indices)):
+            idx = self._asked.pop(0) if self._asked else np.asarray(indices[i])
+            vec = None
+            if self._fit.multi:
+                vec = self._fit.vector({k: results[k][i] for k in (*self.objective.metrics, "feasible")})
+            self._told.append((idx, self._fit.scalar(rewards[i]), vec))
 
     # ---- evolution ----------------------------------------------------------------------
     def _scores(self, pool: list[tuple[np.ndarray, float, np.ndarray | None]]) -> np.ndarray:

@@ -67,6 +67,13 @@ class RandomWalk(Agent):
         return idx
 
     def ask(self) -> dict[str, Any]:
+        return self.space.decode_row(self.ask_indices(1)[0])
+
+    def tell(self, design, reward, metrics) -> None:
+        self.tell_indices(self.space.encode(dict(design))[None, :], np.array([reward]), None)
+
+    def ask_indices(self, n: int = 1) -> np.ndarray:
+        """One design: the next step of the walk depends on the last result."""
         if self._current is None:
             idx = self._random_indices()
         else:
@@ -80,12 +87,12 @@ class RandomWalk(Agent):
                 self._current = None
         self._seen.add(idx)
         self._pending = idx
-        return self.space.decode(idx)  # type: ignore[return-value]
+        return idx[None, :]
 
-    def tell(self, design, reward, metrics) -> None:
-        proposed = self._pending if self._pending is not None else self.space.encode(dict(design))
+    def tell_indices(self, indices: np.ndarray, rewards: np.ndarray, results: Any) -> None:
+        proposed = self._pending if self._pending is not None else np.asarray(indices[0])
         self._pending = None
-        f = self._fit.scalar(reward)
+        f = self._fit.scalar(rewards[0])
         if self._current is None:  # start (or restart) of a walk
             self._current, self._current_fit, self._walk_best, self._stale = proposed, f, f, 0
             return

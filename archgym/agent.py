@@ -8,6 +8,13 @@ set ``drives_env = True`` and implement :meth:`Agent.optimize`; the run loop han
 wrapper that counts and logs every simulator evaluation, so the budget means the same thing for
 every agent.
 
+The run loop's own currency is index rows (one integer per knob, the ``MultiDiscrete`` view): it
+calls :meth:`Agent.ask_indices` and :meth:`Agent.tell_indices`, whose defaults bridge to
+``ask``/``tell`` (validating the agent's dict once, where it enters).  Agents that think in indices
+(random search, GA, ACO, random walk) override the index methods and skip every dict round trip;
+those that can propose several designs before hearing back (random search, a GA generation)
+return them together, so the simulator evaluates them as one batch.
+
 Infeasible designs and unbounded objectives can produce non-finite rewards; :func:`finite_reward`
 is the shared way to turn them into "worse than anything seen".
 """
@@ -86,6 +93,21 @@ class Agent(ABC):  # noqa: B024  (abstract by convention: ask/tell or optimize, 
 
     def tell(self, design: Mapping[str, Any], reward: float, metrics: Mapping[str, Any]) -> None:  # noqa: B027
         """Receive the result of a design returned by :meth:`ask`."""
+
+    # ---- the run loop's index-level protocol (defaults bridge to ask/tell) ------------------
+    def ask_indices(self, n: int = 1) -> np.ndarray:
+        """Propose between 1 and ``n`` designs as an ``(k, d)`` index array, all of which can be
+        evaluated before any result is told.  Default: one :meth:`ask`, encoded (and so validated)."""
+        return self.space.encode(self.ask())[None, :]
+
+    def tell_indices(self, indices: np.ndarray, rewards: np.ndarray, results: Mapping[str, np.ndarray]) -> None:
+        """Receive the results of designs from :meth:`ask_indices`, in order (``results``: one
+        array per metric, plus ``feasible`` and ``reason``).  Default: one :meth:`tell` each."""
+        names = [k for k in results if k not in ("feasible", "reason")]
+        for i, idx in enumerate(indices):
+            metrics = {k: float(results[k][i]) for k in names}
+            metrics["feasible"] = bool(results["feasible"][i])
+            self.tell(self.space.decode_row(idx), float(rewards[i]), metrics)
 
     def optimize(self, env: Any, budget: int) -> None:
         """For ``drives_env`` agents: interact with ``env`` for exactly ``budget`` steps."""

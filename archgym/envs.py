@@ -15,7 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from archgym.errors import InvalidParameterError
+from archgym.errors import InvalidDesignError, InvalidParameterError
 from archgym.objectives import Objective
 from archgym.simulator import FEASIBLE, REASON, Simulator
 
@@ -30,7 +30,7 @@ def observation(values: np.ndarray, feasible: np.ndarray, scales: np.ndarray) ->
     """
     obs = np.sign(values) * np.log1p(np.abs(values) / scales)
     obs[~feasible] = 0.0
-    obs = np.clip(np.nan_to_num(obs, nan=0.0, posinf=0.0, neginf=0.0), -OBS_LIMIT, OBS_LIMIT)
+    obs = np.clip(np.where(np.isfinite(obs), obs, 0.0), -OBS_LIMIT, OBS_LIMIT)
     return np.concatenate([obs, feasible[:, None].astype(float)], axis=1).astype(np.float32)
 
 
@@ -65,8 +65,8 @@ class DesignEnv(gym.Env):
 
     def __init__(self, simulator: Simulator, objective: Objective, max_steps: int = 16,
                  render_mode: str | None = None, env_id: str | None = None):
-        if max_steps < 1:
-            raise InvalidParameterError(f"max_steps must be >= 1, got {max_steps}")
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
+            raise InvalidParameterError(f"max_steps must be a positive integer, got {max_steps!r}")
         if render_mode not in (None, "ansi"):
             raise InvalidParameterError(f"render_mode must be None or 'ansi', got {render_mode!r}")
         objective.check(simulator.metric_names)
@@ -83,6 +83,9 @@ class DesignEnv(gym.Env):
         self._steps = 0
         self.evaluations = 0
         self._last: dict[str, Any] | None = None
+        #: the last step's validated index vector and raw result (the run loop records from them)
+        self.last_indices: np.ndarray | None = None
+        self.last_result: dict[str, np.ndarray] | None = None
 
     # ---- gymnasium API -----------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -93,16 +96,44 @@ class DesignEnv(gym.Env):
         return np.zeros(self.observation_space.shape, dtype=np.float32), {}
 
     def step(self, action: Any):
-        idx = self.space.check_indices(np.asarray(action))
-        result = self.simulator.evaluate(idx)
+        idx = self.check_action(action)
+        result = self.simulator.evaluate_indices(idx[None, :])
+        return self.step_with(idx, result, float(self.objective(result)[0]))
+
+    def step_with(self, idx: np.ndarray, result: Mapping[str, np.ndarray], reward: float):
+        """The episode logic of :meth:`step` for a valid design whose result is already known
+        (a replayed evaluation of an interrupted run)."""
         self.evaluations += 1
         self._steps += 1
-        reward = float(self.objective(result)[0])
         obs = self.observe(result)[0]
-        info = self._info(idx[0], result)
+        info = self._info(idx, result)
         self._last = info
+        self.last_indices, self.last_result = idx, result
         truncated = self._steps >= self.max_steps
         return obs, reward, False, truncated, info
+
+    def check_action(self, action: Any) -> np.ndarray:
+        """One action as a valid index vector: the single place an env action is validated.
+
+        Raises:
+            InvalidDesignError: not one design (a batch, a scalar), not integers (booleans are
+                refused), or an index out of range (naming the parameter and its range).
+        """
+        a = np.asarray(action)
+        d = len(self.space)
+        if a.shape != (d,):
+            raise InvalidDesignError(f"env.step takes one design, an index vector of shape ({d},); got shape "
+                                     f"{a.shape} (evaluate a batch with env.unwrapped.evaluate)")
+        if a.dtype.kind not in "iu":
+            if a.dtype.kind != "f" or not np.all(np.isfinite(a) & (a == np.floor(a))):
+                raise InvalidDesignError(f"an action must hold integer indices, got {a.dtype} values {a.tolist()}")
+            a = a.astype(np.int64)
+        bad = (a < 0) | (a >= self.space._nvec)
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            p = self.space.params[j]
+            raise InvalidDesignError(f"index {int(a[j])} for parameter {p.name!r} is out of range 0..{p.n - 1}")
+        return a.astype(np.int64, copy=False)
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":
@@ -119,7 +150,7 @@ class DesignEnv(gym.Env):
         return observation(vals, np.asarray(result[FEASIBLE], dtype=bool), self._scales)
 
     def _info(self, idx: np.ndarray, result: Mapping[str, np.ndarray]) -> dict[str, Any]:
-        design = self.space.decode(idx)
+        design = self.space.decode_row(idx)
         metrics = {m.name: float(result[m.name][0]) for m in self.simulator.metrics}
         extra = {k: v[0] for k, v in result.items() if k not in metrics and k not in (FEASIBLE, REASON)}
         info = {"design": design, "metrics": metrics, "feasible": bool(result[FEASIBLE][0]),
@@ -132,4 +163,11 @@ class DesignEnv(gym.Env):
         """Evaluate a batch outside the episode logic: (metrics, rewards).  Counts evaluations."""
         result = self.simulator.evaluate(designs)
         self.evaluations += len(result[FEASIBLE])
+        return result, self.objective(result)
+
+    def evaluate_indices(self, indices: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """:meth:`evaluate` for an ``(n, d)`` index array already known to be valid (the run loop's
+        batch path: ask/tell agents that propose several designs at once)."""
+        result = self.simulator.evaluate_indices(indices)
+        self.evaluations += len(indices)
         return result, self.objective(result)

@@ -98,6 +98,20 @@ class BudgetExhausted(ArchGymError, RuntimeError):
     """An agent asked for more simulator evaluations than its budget (a control-flow signal)."""
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """A run was interrupted (Ctrl-C); what it evaluated is kept.
+
+    Still a ``KeyboardInterrupt`` (so an interrupt stays an interrupt), with what a caller needs to
+    say how to go on: ``path`` of the kept incomplete file (``None`` without a ``log_dir``), and
+    ``done`` of ``budget`` evaluations.
+    """
+
+    def __init__(self, run_id: str, done: int, budget: int, path: Any = None):
+        self.run_id, self.done, self.budget, self.path = run_id, done, budget, path
+        where = f"; kept in {path} — rerun the same command to resume" if path else "; nothing kept (no log_dir)"
+        super().__init__(f"run {run_id} interrupted after {done} of {budget} evaluations{where}")
+
+
 def suggest(name: Any, known: Iterable[Any], n: int = 3) -> str:
     """``"'a' or 'b'"`` for the known names closest to ``name``, or ``""`` when none is close."""
     known = [str(k) for k in known]

@@ -106,11 +106,14 @@ class Categorical(Parameter):
             return "float"
         return "str"
 
-    def value_at(self, index: np.ndarray) -> np.ndarray:
+    @cached_property
+    def _typed_choices(self) -> np.ndarray:
         arr = np.empty(len(self.choices), dtype=object)
         arr[:] = self.choices
-        out = arr[np.asarray(index, dtype=np.int64)]
-        return out.astype(str) if self.dtype == "str" else out.astype(self.dtype)
+        return arr.astype(str) if self.dtype == "str" else arr.astype(self.dtype)
+
+    def value_at(self, index: np.ndarray) -> np.ndarray:
+        return self._typed_choices[np.asarray(index, dtype=np.int64)]
 
     @cached_property
     def _lut(self) -> dict[Any, int]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import time
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +21,12 @@ import numpy as np
 import pandas as pd
 
 from archgym import datasets
+from archgym._files import plain
 from archgym.agent import Agent
 from archgym.envs import DesignEnv
-from archgym.errors import BudgetExhausted, InvalidParameterError
+from archgym.errors import BudgetExhausted, InvalidParameterError, RunInterrupted, StateError
 from archgym.objectives import MultiObjective, pareto_mask
+from archgym.recorder import BudgetedEnv, Recorder, check_proposals, load_partial, partial_path, write_partial
 
 
 @dataclass
@@ -49,56 +50,6 @@ class RunResult:
 
     def best_so_far(self) -> np.ndarray:
         return datasets.best_so_far(self.trajectory["reward"])
-
-
-class BudgetedEnv(gym.Wrapper):
-    """Counts and records every ``step`` (one simulator evaluation); refuses steps past the budget."""
-
-    def __init__(self, env: gym.Env, budget: int, recorder: _Recorder):
-        super().__init__(env)
-        self.budget = int(budget)
-        self.used = 0
-        self._recorder = recorder
-
-    @property
-    def remaining(self) -> int:
-        return self.budget - self.used
-
-    def step(self, action: Any):
-        if self.used >= self.budget:
-            raise BudgetExhausted(f"evaluation budget of {self.budget} exhausted")
-        t0 = time.perf_counter()
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        self.used += 1
-        self._recorder.add(info, reward, time.perf_counter() - t0)
-        return obs, reward, terminated, truncated, info
-
-
-class _Recorder:
-    """Turns env ``info`` dicts into dataset rows."""
-
-    def __init__(self, base: DesignEnv, ids: Mapping[str, Any]):
-        self.base = base
-        self.ids = dict(ids)
-        self.rows: list[dict[str, Any]] = []
-        self._last_t = time.perf_counter()
-
-    def add(self, info: Mapping[str, Any], reward: float, sim_time: float) -> None:
-        now = time.perf_counter()
-        row = {**self.ids, "step": len(self.rows)}
-        for k, v in info["design"].items():
-            row[datasets.DESIGN_PREFIX + k] = v
-        feasible = bool(info["feasible"])
-        for k, v in info["metrics"].items():
-            row[datasets.METRIC_PREFIX + k] = v if feasible else math.nan
-        row.update(reward=float(reward), feasible=feasible, reason=info.get("reason", ""),
-                   wall_time_s=max(now - self._last_t, sim_time))
-        self._last_t = now
-        self.rows.append(row)
-
-    def frame(self) -> pd.DataFrame:
-        dtypes = {p.name: p.dtype for p in self.base.space.params}
-        return datasets.rows_frame(self.rows, dtypes)
 
 
 def make_run_id(env_id: str, env_kwargs: Mapping[str, Any], agent: str, hparams: Mapping[str, Any],
@@ -129,22 +80,28 @@ def _resolve_env(env_or_id: gym.Env | str, env_kwargs: Mapping[str, Any]) -> gym
 def run(env_or_id: gym.Env | str, agent: Agent | str, budget: int, seed: int = 0,
         log_dir: str | Path | None = None, *, env_kwargs: Mapping[str, Any] | None = None,
         agent_kwargs: Mapping[str, Any] | None = None, run_id: str | None = None,
-        progress: bool = False) -> RunResult:
+        progress: bool = False, batch_size: int = 256) -> RunResult:
     """Search ``env_or_id`` with ``agent`` for exactly ``budget`` simulator evaluations.
 
     Args:
         env_or_id: an archgym env or its id (``"archgym/DRAM-v0"``).
         agent: an :class:`~archgym.agent.Agent` or a registered name (built with ``seed``).
         budget: number of simulator evaluations.
-        seed: seeds the env (and the agent, when given by name).
-        log_dir: if given, the trajectory is written to ``<log_dir>/<run_id>.parquet``.
+        seed: seeds the env (and the agent, when given by name); an integer in [0, 2**32 - 1].
+        log_dir: if given, the trajectory is written to ``<log_dir>/<run_id>.parquet``.  An
+            interrupted run (Ctrl-C) keeps its evaluations in ``<run_id>.partial.parquet``, which
+            the next call with the same configuration replays instead of simulating again.
         env_kwargs: kwargs for ``gymnasium.make`` when the env is given by id.
         agent_kwargs: hyperparameters when the agent is given by name.
-        run_id: override the stable, configuration-derived id.
+        run_id: override the stable, configuration-derived id (letters, digits, ``._-``).
         progress: show a progress bar.
+        batch_size: at most this many designs per simulator call, for agents that propose
+            several at once (random search, a GA generation); results do not depend on it.
+
+    Raises:
+        RunInterrupted: on Ctrl-C, after keeping what was done (its ``path`` says where).
     """
-    if budget < 1:
-        raise InvalidParameterError(f"budget must be >= 1, got {budget}")
+    _check_args(budget, seed, run_id, batch_size)
     env_kwargs = dict(env_kwargs or {})
     env = _resolve_env(env_or_id, env_kwargs)
     base = env.unwrapped
@@ -166,8 +123,11 @@ def run(env_or_id: gym.Env | str, agent: Agent | str, budget: int, seed: int = 0
            "config_hash": sim.config_hash(), "workload": sim.workload,
            "objective": datasets.canonical_json(base.objective.to_dict()), "agent": agent.name,
            "hparams": json.dumps(hparams, sort_keys=True, default=str), "seed": int(seed)}
-    recorder = _Recorder(base, ids)
-    benv = BudgetedEnv(env, budget, recorder)
+    meta = {**sim.describe(), "env_id": base.env_id, "env_kwargs": dict(env_kwargs),
+            "objective": base.objective.to_dict(), "agent": agent.name, "hparams": hparams,
+            "seed": seed, "budget": budget, "run_id": rid}
+    recorder = Recorder(base, ids, budget)
+    benv = BudgetedEnv(env, budget, recorder, load_partial(log_dir, rid, base))
     agent.setup(base.space, budget, base.objective)
     benv.reset(seed=seed)
     bar = _progress(budget, progress, f"{agent.name} on {base.env_id}")
@@ -175,31 +135,52 @@ def run(env_or_id: gym.Env | str, agent: Agent | str, budget: int, seed: int = 0
         if agent.drives_env:
             agent.optimize(benv, budget)
         else:
-            _ask_tell(agent, benv, budget, bar)
+            _ask_tell(agent, benv, budget, bar, batch_size)
     except BudgetExhausted:
         pass
+    except KeyboardInterrupt:
+        kept = write_partial(recorder, log_dir, rid, meta) if log_dir is not None else None
+        raise RunInterrupted(rid, recorder.n, budget, kept) from None
     finally:
         if bar is not None:
             bar.update(benv.used - bar.n)
             bar.close()
     if benv.used != budget:
-        raise RuntimeError(f"agent {agent.name!r} used {benv.used} evaluations of a budget of {budget}")
-    return _result(recorder, base, agent, seed, budget, rid, env_kwargs, log_dir)
+        raise StateError(f"agent {agent.name!r} used {benv.used} evaluations of a budget of {budget}")
+    return _result(recorder, base, agent, seed, budget, rid, log_dir, meta)
 
 
-def _ask_tell(agent: Agent, env: BudgetedEnv, budget: int, bar: Any) -> None:
+def _check_args(budget: Any, seed: Any, run_id: Any, batch_size: Any) -> None:
+    def integer(v: Any) -> bool:
+        return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+    if not integer(budget) or budget < 1:
+        raise InvalidParameterError(f"budget must be a positive integer, got {budget!r}")
+    if not integer(seed) or not 0 <= seed < 2**32:
+        raise InvalidParameterError(f"seed must be an integer in [0, 2**32 - 1] (what numpy and torch accept), "
+                                    f"got {seed!r}")
+    if not integer(batch_size) or batch_size < 1:
+        raise InvalidParameterError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if run_id is not None and (not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id)):
+        raise InvalidParameterError(f"run_id must be letters, digits, '.', '_' or '-' (a file name inside log_dir, "
+                                    f"not starting with '.'), got {run_id!r}")
+
+
+_RUN_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
+
+
+def _ask_tell(agent: Agent, env: BudgetedEnv, budget: int, bar: Any, batch_size: int) -> None:
+    """Ask for as many designs as the agent can propose blind (up to the budget left), evaluate
+    them in one simulator call, tell the results in order; repeat."""
     space = env.unwrapped.space
-    need_reset = False
-    for _ in range(budget):
-        if need_reset:
-            env.reset()
-        design = agent.ask()
-        action = space.encode(design)  # validates: agents cannot step outside the space
-        _, reward, terminated, truncated, info = env.step(action)
-        agent.tell(info["design"], reward, {**info["metrics"], "feasible": info["feasible"]})
-        need_reset = terminated or truncated
+    metric_names = env.unwrapped.simulator.metric_names
+    while env.used < budget:
+        idx = check_proposals(agent.ask_indices(min(batch_size, budget - env.used)), space, budget - env.used)
+        result, rewards = env.evaluate_indices(idx)
+        told = {k: result[k] for k in (*metric_names, "feasible", "reason")}
+        agent.tell_indices(idx, rewards, told)
         if bar is not None:
-            bar.update(1)
+            bar.update(len(idx))
 
 
 def _progress(total: int, enabled: bool, desc: str) -> Any:
@@ -210,13 +191,13 @@ def _progress(total: int, enabled: bool, desc: str) -> Any:
     return tqdm(total=total, desc=desc, unit="eval", leave=False)
 
 
-def _result(recorder: _Recorder, base: DesignEnv, agent: Agent, seed: int, budget: int, rid: str,
-            env_kwargs: Mapping[str, Any], log_dir: str | Path | None) -> RunResult:
+def _result(recorder: Recorder, base: DesignEnv, agent: Agent, seed: int, budget: int, rid: str,
+            log_dir: str | Path | None, meta: Mapping[str, Any]) -> RunResult:
     df = recorder.frame()
     rewards = df["reward"].to_numpy(dtype=float)
     finite = np.where(np.isfinite(rewards), rewards, -np.inf)
     i = int(np.argmax(finite))
-    best_design = {c[len(datasets.DESIGN_PREFIX):]: _py(df[c].iloc[i]) for c in datasets.design_columns(df)}
+    best_design = {c[len(datasets.DESIGN_PREFIX):]: plain(df[c].iloc[i]) for c in datasets.design_columns(df)}
     best_metrics = {c[len(datasets.METRIC_PREFIX):]: float(df[c].iloc[i]) for c in datasets.metric_columns(df)}
     pareto = hv = None
     obj = base.objective
@@ -230,12 +211,7 @@ def _result(recorder: _Recorder, base: DesignEnv, agent: Agent, seed: int, budge
                        best_design=best_design, best_reward=float(rewards[i]), best_metrics=best_metrics,
                        best_step=i, trajectory=df, pareto=pareto, hypervolume=hv)
     if log_dir is not None:
-        meta = {**base.simulator.describe(), "env_id": base.env_id, "env_kwargs": dict(env_kwargs),
-                "objective": obj.to_dict(), "agent": agent.name, "hparams": agent.get_params(),
-                "seed": seed, "budget": budget, "run_id": rid}
         result.path = datasets.write_run(df, log_dir, rid, meta)
+        partial_path(log_dir, rid).unlink(missing_ok=True)  # the complete run supersedes a kept attempt
     return result
 
-
-def _py(v: Any) -> Any:
-    return v.item() if hasattr(v, "item") else v

@@ -80,7 +80,17 @@ class Simulator(ABC):
         Returns one float array per metric, plus ``feasible`` (bool) and ``reason`` (str, empty
         for feasible designs).  One design is a batch of one.
         """
-        cols = self.space.to_columns(designs)
+        return self._run(self.space.to_columns(designs))
+
+    def evaluate_indices(self, indices: np.ndarray) -> dict[str, np.ndarray]:
+        """Evaluate an ``(n, d)`` index array that is already known to be valid.
+
+        The run loop's path: designs are checked once, where they enter (an agent's proposal, an
+        env action), and never again on the way to the model.
+        """
+        return self._run(self.space.columns_of(indices))
+
+    def _run(self, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         n = len(next(iter(cols.values())))
         out = dict(self._evaluate(cols)) if n else {m.name: np.zeros(0) for m in self.metrics}
         return self._check_output(out, n)

@@ -16,6 +16,7 @@ from archgym.datasets._io import (
     best_so_far,
     decode_metadata,
     designs_of,
+    frame_from_columns,
     load,
     metrics_of,
     read_metadata,
@@ -54,7 +55,7 @@ from archgym.errors import DatasetError
 __all__ = [
     "COLUMNS", "COLUMN_KINDS", "Column", "DESIGN_PREFIX", "DatasetError", "ID_COLUMNS", "META_KEY",
     "METRIC_PREFIX", "SCHEMA_VERSION", "TAIL_COLUMNS", "best_so_far", "canonical_json", "check_frame",
-    "decode_metadata", "dedupe", "design_columns", "designs_of", "export_csv", "export_minari", "import_csv",
+    "decode_metadata", "dedupe", "design_columns", "designs_of", "export_csv", "export_minari", "frame_from_columns", "import_csv",
     "load", "load_with_metadata", "markdown_table", "merge", "metric_columns", "metrics_of", "minari_episodes",
     "read_metadata", "resolve_paths", "rows_frame", "strip_docs", "to_table", "upgrade", "validate", "write_parquet_atomic",
     "write_run",

@@ -174,6 +174,11 @@ def rows_frame(rows: list[dict[str, Any]], param_dtypes: Mapping[str, str]) -> p
     return cast_frame(pd.DataFrame(rows), param_dtypes)
 
 
+def frame_from_columns(columns: Mapping[str, Any], param_dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """:func:`rows_frame` for data that is already columnar (the run loop's recorder)."""
+    return cast_frame(pd.DataFrame(columns), param_dtypes)
+
+
 def best_so_far(rewards: Iterable[float]) -> np.ndarray:
     """Running maximum of rewards (non-finite treated as -inf)."""
     r = np.asarray(list(rewards), dtype=float)

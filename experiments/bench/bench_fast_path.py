@@ -12,15 +12,8 @@ Prints (CPU time, ``time.process_time``, so other jobs on the machine inflate bo
 3. bo (optuna TPE, unchanged by default): its cost per evaluation along a run, with the whole
    history (default) and with ``max_history=300`` (``--tpe-evals 0`` skips it).
 
-How "before" is run: ``git archive <base>`` exports the archgym, simulators, agents and data folders
-of the base commit (default 5274585, the commit before these changes) into a temporary folder, and a
-folder of symlinks lays them out as the installed package (``archgym/``, with ``simulators``,
-``agents`` and ``data`` inside, as pyproject's package-dir maps them).  Each implementation then
-runs in its own subprocess of this same interpreter with ``PYTHONPATH`` pointing at its layout (the
-"after" layout links to this working tree), so the two never share modules, caches or JIT state,
-use the same installed dependencies, and run on the same machine at the same time.  The worker
-checks that ``archgym`` was imported from its layout.  ``git archive`` leaves the repository (its
-worktrees and index) untouched.
+"Before" is the base commit (default 5274585, the commit before these changes), run side by side
+with the working tree by :mod:`versions` (``git archive`` + one subprocess per implementation).
 
 Usage: ``python experiments/bench/bench_fast_path.py [--base COMMIT] [--evals 10000] [--tpe-evals 2000]``
 (about 5 minutes on a 2-core machine).
@@ -36,16 +29,14 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import versions  # noqa: E402  (experiments/bench/versions.py)
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
 BASE = "5274585"
-FOLDERS = ("archgym", "simulators", "agents", "data")  # pyproject: archgym.<x> lives in <x>/
 DRAM_TRACES = ("stream", "random", "cloud-1", "cloud-2", "new-rw")
 WINDOW = 1000
 
@@ -119,10 +110,7 @@ def worker_agent(name: str, evals: int, kwargs: dict, window: int) -> dict:
 
 
 def worker(task: str, layout: str) -> None:
-    import archgym
-
-    if Path(archgym.__file__).parent != Path(layout) / "archgym":
-        sys.exit(f"archgym was imported from {archgym.__file__}, not from {layout}")
+    versions.check_layout(layout)
     spec = json.loads(task)
     if spec["kind"] == "dram":
         result = worker_dram()
@@ -132,40 +120,6 @@ def worker(task: str, layout: str) -> None:
 
 
 # ---- the driver -------------------------------------------------------------------------------------
-
-def _layout(src: Path, dest: Path) -> Path:
-    """``dest/archgym`` laid out as the installed package, from the source folders in ``src``."""
-    pkg = dest / "archgym"
-    pkg.mkdir(parents=True)
-    for entry in (src / "archgym").iterdir():
-        if entry.name != "__pycache__":
-            (pkg / entry.name).symlink_to(entry.resolve())
-    for sub in FOLDERS[1:]:
-        (pkg / sub).symlink_to((src / sub).resolve())
-    return dest
-
-
-def _export(commit: str, dest: Path) -> Path:
-    """The base commit's package folders, via ``git archive`` (no change to the repository)."""
-    dest.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, *FOLDERS], check=True,
-                             capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-    return dest
-
-
-def _run(layout: Path, task: dict) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(layout)}
-    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(task), str(layout)], env=env,
-                          capture_output=True, text=True)
-    if proc.returncode:
-        sys.exit(f"worker {task} in {layout} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _ratio(a: float, b: float) -> str:
-    return f"{a / b:,.1f}×" if b > 0 else "—"
-
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -177,19 +131,17 @@ def main() -> None:
     if args.worker:
         worker(*args.worker)
         return
-    with tempfile.TemporaryDirectory(prefix="archgym-bench-") as tmp:
-        layouts = {"before": _layout(_export(args.base, Path(tmp) / "src"), Path(tmp) / "before"),
-                   "after": _layout(REPO, Path(tmp) / "after")}
+    with versions.layouts(args.base) as layouts:
         print(f"before = {args.base}, after = working tree; CPU time, one subprocess per implementation\n")
-        dram = {side: _run(path, {"kind": "dram"}) for side, path in layouts.items()}
+        dram = {side: versions.run_worker(__file__, path, {"kind": "dram"}) for side, path in layouts.items()}
         print("## DRAM timing table on a new 10,000-request trace (CPU seconds)\n")
         print("| trace | first design before | after | speed-up | all 576 classes before | after | speed-up "
               "| 2,000 designs identical |")
         print("|---|---:|---:|---:|---:|---:|---:|---|")
         for tr in DRAM_TRACES:
             b, a = dram["before"]["traces"][tr], dram["after"]["traces"][tr]
-            print(f"| {tr} | {b['first_s']:.3f} | {a['first_s']:.4f} | {_ratio(b['first_s'], a['first_s'])} "
-                  f"| {b['table_s']:.2f} | {a['table_s']:.3f} | {_ratio(b['table_s'], a['table_s'])} "
+            print(f"| {tr} | {b['first_s']:.3f} | {a['first_s']:.4f} | {versions.ratio(b['first_s'], a['first_s'])} "
+                  f"| {b['table_s']:.2f} | {a['table_s']:.3f} | {versions.ratio(b['table_s'], a['table_s'])} "
                   f"| {'yes' if a['digest'] == b['digest'] else 'NO'} |")
         hits = dram["after"].get("kernel_cache_hits")
         print(f"\nOnce per process, the first table pass (200-request trace): before {dram['before']['warmup_s']:.2f} s, "
@@ -203,10 +155,10 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|---:|---:|---|")
         for name in ("nsga2", "aco"):
             task = {"kind": "agent", "agent": name, "evals": n, "window": WINDOW}
-            r = {side: _run(path, task) for side, path in layouts.items()}
+            r = {side: versions.run_worker(__file__, path, task) for side, path in layouts.items()}
             b, a = r["before"]["ms_per_eval"], r["after"]["ms_per_eval"]
-            print(f"| {name} | {b[0]:.3f} ms | {b[-1]:.3f} ms | {_ratio(b[-1], b[0])} | {a[0]:.3f} ms "
-                  f"| {a[-1]:.3f} ms | {_ratio(a[-1], a[0])} "
+            print(f"| {name} | {b[0]:.3f} ms | {b[-1]:.3f} ms | {versions.ratio(b[-1], b[0])} | {a[0]:.3f} ms "
+                  f"| {a[-1]:.3f} ms | {versions.ratio(a[-1], a[0])} "
                   f"| {'yes' if r['before']['digest'] == r['after']['digest'] else 'NO'} |", flush=True)
 
         step = max(1, args.tpe_evals // 8)
@@ -217,7 +169,7 @@ def main() -> None:
             print("| history | " + " | ".join(cols) + " |")
             print("|---|" + "---:|" * len(cols))
             for label, kw in (("whole (default)", {}), ("max_history=300", {"max_history": 300})):
-                res = _run(layouts["after"], {"kind": "agent", "agent": "bo", "evals": m, "kwargs": kw, "window": step})
+                res = versions.run_worker(__file__, layouts["after"], {"kind": "agent", "agent": "bo", "evals": m, "kwargs": kw, "window": step})
                 print(f"| {label} | " + " | ".join(f"{v:.1f} ms" for v in res["ms_per_eval"]) + " |", flush=True)
 
 
