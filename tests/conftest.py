@@ -10,6 +10,13 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# NumPy picks its SIMD kernels at import by CPU: on AVX-512 machines some ufuncs differ from the
+# AVX2 kernels in the last bit, which moves TPE's trajectories (tests/test_agents_replay.py,
+# tests/test_trajectories.py were recorded on an AVX2 machine).  The tests pin NumPy's dispatch to
+# the AVX2 level (x86-64-v3) so the recordings replay on any x86_64 CPU; users' runs are unaffected.
+# Subprocesses started by tests inherit the setting.
+if "numpy" not in sys.modules:
+    os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
 sys.path.insert(0, str(Path(__file__).parent))  # so tests can `import toy`
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,7 +11,6 @@ Given env ids, only their entries are re-recorded (e.g. after a deliberate model
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 
@@ -37,8 +36,13 @@ def record(env_id: str, agent: str) -> dict:
     idx = space.encode(designs).tolist()
     metrics = df[[c for c in df.columns if c.startswith("metric.")]].to_numpy(float)
     return {"designs": idx, "rewards": [float(r).hex() for r in df["reward"]],
-            "metrics_sha256": hashlib.sha256(np.ascontiguousarray(metrics).tobytes()).hexdigest(),
+            "metrics": [[_bits(v) for v in row] for row in metrics.tolist()],
             "feasible": df["feasible"].astype(bool).tolist()}
+
+
+def _bits(value: float) -> str:
+    """Exact text of a float; every NaN is written "nan" (its sign and payload vary by CPU)."""
+    return "nan" if np.isnan(value) else float(value).hex()
 
 
 def record_all() -> dict:
