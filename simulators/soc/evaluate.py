@@ -17,17 +17,17 @@ from archgym.simulators.soc.templates import dvfs_energy_scale
 from archgym.simulators.systolic import DATAFLOWS
 
 if TYPE_CHECKING:
-    from archgym.simulators.soc.model import SoCSimulator
+    from archgym.simulators.soc.tables import SoCTables
 
 MW_TO_PJ_PER_S = 1e9
 
 
-def _pe_tables(sim: SoCSimulator, d: dict[str, np.ndarray], n: int):
+def _pe_tables(sim: SoCTables, d: dict[str, np.ndarray], n: int):
     """Execution times (s) and dynamic energies (pJ) of every task on every PE slot, (n, T, P),
     and the per-slot allocation parameters (unrolls, systolic sizes)."""
     lib, g = sim.library, sim.graph
-    T, C, K, S = len(g.tasks), sim.max_cores, len(sim._kinds), sim.n_sa
-    work = sim._work[None, :]
+    T, C, K, S = len(g.tasks), sim.max_cores, len(sim.kinds), sim.n_sa
+    work = sim.work[None, :]
     times = np.full((n, T, C + K + S), np.inf)
     epj = np.zeros((n, T, C + K + S))
     f_core = d["core_freq_MHz"].astype(float)[:, None]
@@ -35,17 +35,17 @@ def _pe_tables(sim: SoCSimulator, d: dict[str, np.ndarray], n: int):
     epj[:, :, :C] = (work * lib.core.pJ_per_instr * dvfs_energy_scale(f_core, lib.core.nominal_MHz))[:, :, None]
     f_acc = d["accel_freq_MHz"].astype(float)[:, None]
     acc_scale = dvfs_energy_scale(f_acc, lib.accel_nominal_MHz)
-    unroll = np.stack([d[f"ip_{kind}_unroll"] for kind in sim._kinds], axis=1).astype(float) if K else \
+    unroll = np.stack([d[f"ip_{kind}_unroll"] for kind in sim.kinds], axis=1).astype(float) if K else \
         np.zeros((n, 0))
     if K:
-        ip = sim._ip_arrays
-        tk = sim._task_kind  # IP index of every task, -1 for DNN tasks
-        lanes = np.minimum(unroll[:, np.maximum(tk, 0)], sim._maxu[None, :])  # (n, T)
+        ip = sim.ip_arrays
+        tk = sim.task_kind  # IP index of every task, -1 for DNN tasks
+        lanes = np.minimum(unroll[:, np.maximum(tk, 0)], sim.maxu[None, :])  # (n, T)
         ok = (tk >= 0)[None, :] & (lanes > 0)
         rate = ip["ops_per_cycle"][np.maximum(tk, 0)] * np.where(ok, lanes, 1.0) * f_acc * 1e6
         t_ip = np.where(ok, work / rate, np.inf)
         e_ip = np.where(ok, work * ip["pJ_per_op"][np.maximum(tk, 0)] * acc_scale, 0.0)
-        own = sim._kind_onehot[None, :, :]  # (1, T, K): a task runs only on its own kind's IP
+        own = sim.kind_onehot[None, :, :]  # (1, T, K): a task runs only on its own kind's IP
         times[:, :, C:C + K] = np.where(own, t_ip[:, :, None], np.inf)
         epj[:, :, C:C + K] = np.where(own, e_ip[:, :, None], 0.0)
     sizes = np.zeros((n, S))
@@ -56,28 +56,28 @@ def _pe_tables(sim: SoCSimulator, d: dict[str, np.ndarray], n: int):
         cfg = np.searchsorted(np.array(SA_SIZES), size) * len(DATAFLOWS) + df
         on = size > 0
         cfg = np.where(on, cfg, 0)
-        cyc = sim._sa_cycles[cfg]
+        cyc = sim.sa_cycles[cfg]
         times[:, :, C + K + j] = np.where(on[:, None], cyc / (f_acc * 1e6), np.inf)
-        epj[:, :, C + K + j] = np.where(on[:, None] & np.isfinite(cyc), sim._sa_pJ[cfg] * acc_scale, 0.0)
+        epj[:, :, C + K + j] = np.where(on[:, None] & np.isfinite(cyc), sim.sa_pJ[cfg] * acc_scale, 0.0)
     return times, epj, unroll, sizes
 
 
-def _mapping(sim: SoCSimulator, d: dict[str, np.ndarray], n: int) -> np.ndarray:
+def _mapping(sim: SoCTables, d: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Mapped PE slot of every task, (n, T); -1 for ``ip`` on a DNN task (no IP runs layers)."""
-    C, K = sim.max_cores, len(sim._kinds)
+    C, K = sim.max_cores, len(sim.kinds)
     out = np.empty((n, len(sim.graph.tasks)), dtype=np.int64)
     for t, task in enumerate(sim.graph.tasks):
         lut = {f"core{j}": j for j in range(C)}
-        lut["ip"] = -1 if task.kind not in sim._kinds else C + sim._kinds.index(task.kind)
+        lut["ip"] = -1 if task.kind not in sim.kinds else C + sim.kinds.index(task.kind)
         lut.update({f"sa{j}": C + K + j for j in range(sim.n_sa)})
         out[:, t] = [lut[v] for v in d[f"map_{task.name}"].astype(str)]
     return out
 
 
-def evaluate_batch(sim: SoCSimulator, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def evaluate_batch(sim: SoCTables, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     lib, g = sim.library, sim.graph
     n = len(d["core_freq_MHz"])
-    T, C, K, S = len(g.tasks), sim.max_cores, len(sim._kinds), sim.n_sa
+    T, C, K, S = len(g.tasks), sim.max_cores, len(sim.kinds), sim.n_sa
     P = C + K + S
     times, epj, unroll, sizes = _pe_tables(sim, d, n)
     reason = np.full(n, "", dtype=object)
@@ -112,7 +112,7 @@ def evaluate_batch(sim: SoCSimulator, d: dict[str, np.ndarray]) -> dict[str, np.
     kB = d["sram_kB"].astype(float)
     dram_w = d["dram_width_B"].astype(float)
     bus_bps = d["bus_width_B"] * d["bus_freq_MHz"] * 1e6
-    nbytes = sim._bytes[None, :]
+    nbytes = sim.bytes[None, :]
     in_sram = (kB[:, None] > 0) & (nbytes <= kB[:, None] * 1024)
     in_dram = ~in_sram & (dram_w[:, None] > 0)
     mem_bps = np.where(in_sram, (d["sram_width_B"] * d["bus_freq_MHz"] * 1e6)[:, None],
@@ -134,7 +134,7 @@ def evaluate_batch(sim: SoCSimulator, d: dict[str, np.ndarray]) -> dict[str, np.
     # area (mm²) and static power (mW) of the allocated blocks
     sa_t = lib.systolic.tech
     sa_sram = 3 * lib.systolic.sram_kB
-    ip = sim._ip_arrays
+    ip = sim.ip_arrays
     area = (n_cores * lib.core.area_mm2
             + (np.where(unroll > 0, ip["base_area_mm2"] + ip["lane_area_mm2"] * unroll, 0.0)).sum(axis=1)
             + (np.where(sizes > 0, sizes ** 2 * sa_t.pe_area_um2 * 1e-6 + sa_sram * sa_t.sram_area_mm2_per_kB, 0)
@@ -151,14 +151,14 @@ def evaluate_batch(sim: SoCSimulator, d: dict[str, np.ndarray]) -> dict[str, np.
 
     # infeasible designs keep their (well-defined) area; schedule-derived costs are +inf, which is
     # "worse than anything" and, unlike NaN, compares equal to itself in logged trajectories
-    out = {m.name: np.full(n, np.inf) for m in sim.metrics}
+    out = {m: np.full(n, np.inf) for m in sim.metrics}
     out["area_mm2"] = area
     out["bus_utilization"] = np.zeros(n)
     src = np.array([s for s, _, _ in g.edges], dtype=np.int64)
     dst = np.array([t for _, t, _ in g.edges], dtype=np.int64)
     tasks = np.arange(T)
     for i in np.flatnonzero(reason == ""):
-        start, finish, pe, xs = list_schedule(sim._order, sim._preds, times[i].tolist(), xfer[i].tolist(), P,
+        start, finish, pe, xs = list_schedule(sim.order, sim.preds, times[i].tolist(), xfer[i].tolist(), P,
                                               None if mapping is None else mapping[i].tolist())
         pe_a = np.array(pe)
         st, fi, xs_a = np.array(start), np.array(finish), np.array(xs)
@@ -175,7 +175,7 @@ def evaluate_batch(sim: SoCSimulator, d: dict[str, np.ndarray]) -> dict[str, np.
         out["energy_mJ"][i] = energy * 1e-9
         out["power_mW"][i] = energy / makespan / MW_TO_PJ_PER_S if makespan > 0 else leak_mW[i]
         out["peak_power_mW"][i] = peak / MW_TO_PJ_PER_S + leak_mW[i]
-        out["deadlines_missed"][i] = float((fi > sim._deadline * 1e-3).sum())
+        out["deadlines_missed"][i] = float((fi > sim.deadline * 1e-3).sum())
         out["bus_utilization"][i] = 100.0 * xfer[i][moved].sum() / makespan if makespan > 0 else 0.0
     out["feasible"] = reason == ""
     out["reason"] = reason

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,10 @@ import numpy as np
 
 from archgym.errors import InvalidParameterError
 from archgym.simulator import Metric, Simulator
-from archgym.simulators.soc.space import SA_SIZES, build_space, slot_names
-from archgym.simulators.soc.templates import DEFAULT_LIBRARY, DNN_KIND, Library
+from archgym.simulators.soc.space import build_space, slot_names
+from archgym.simulators.soc.tables import build_tables
+from archgym.simulators.soc.templates import DEFAULT_LIBRARY, Library
 from archgym.simulators.soc.workload import BUILTIN_WORKLOADS, TaskGraph, check_kinds, load_workload
-from archgym.simulators.systolic import DATAFLOWS, Layer, Network, SystolicSimulator
 
 METRICS = (
     Metric("latency_ms", "ms", "min", scale=1.0, doc="makespan of the task graph"),
@@ -25,7 +24,6 @@ METRICS = (
     Metric("deadlines_missed", "tasks", "min", scale=1.0, doc="tasks finishing after their deadline"),
     Metric("bus_utilization", "%", "none", scale=100.0, doc="bus busy time / makespan"),
 )
-_REF_BUS_BPS = 16 * 400e6  # bytes/s of a mid-range bus, for the static HEFT priorities only
 
 
 class SoCSimulator(Simulator):
@@ -124,7 +122,8 @@ class SoCSimulator(Simulator):
         self.workload = str(workload) if is_path else self.graph.name
         self.budgets = dict(self.graph.budgets)
         self.slots = slot_names(self.graph, self.max_cores, self.n_sa)
-        self._prepare()
+        self.tables = build_tables(self.graph, self.library, self.formulation, self.max_cores, self.n_sa,
+                                   tuple(m.name for m in self.metrics))
 
     def _farsi_setup(self) -> None:
         from archgym.simulators.soc import farsi, farsi_model
@@ -148,61 +147,6 @@ class SoCSimulator(Simulator):
         return cfg
 
     # ---- construction-time tables ------------------------------------------------------
-    def _prepare(self) -> None:
-        g, lib = self.graph, self.library
-        T = len(g.tasks)
-        self._work = np.array([t.work for t in g.tasks])
-        self._maxu = np.array([t.max_unroll for t in g.tasks], dtype=float)
-        self._kind = [t.kind for t in g.tasks]
-        self._bytes = np.array([b for _, _, b in g.edges])
-        self._deadline = np.array([t.deadline_ms if t.deadline_ms is not None else np.inf for t in g.tasks])
-        self._preds: list[list[tuple[int, int]]] = [[] for _ in range(T)]
-        for e, (s, d, _) in enumerate(g.edges):
-            self._preds[d].append((s, e))
-        # static HEFT priorities: upward rank on reference-core times; ties keep topological order
-        core_t = self._work / (lib.core.ipc * lib.core.nominal_MHz * 1e6)
-        pos = {t.name: i for i, t in enumerate(g.tasks)}
-        topo = list(nx.lexicographical_topological_sort(g.to_networkx(), key=pos.__getitem__))
-        rank = np.zeros(T)
-        succ: list[list[tuple[int, float]]] = [[] for _ in range(T)]
-        for s, d, b in g.edges:
-            succ[s].append((d, b))
-        for name in reversed(topo):
-            i = pos[name]
-            rank[i] = core_t[i] + max((b / _REF_BUS_BPS + rank[d] for d, b in succ[i]), default=0.0)
-        topo_pos = {pos[n]: k for k, n in enumerate(topo)}
-        self._order = sorted(range(T), key=lambda i: (-rank[i], topo_pos[i]))
-        self._dnn = np.array([k == DNN_KIND for k in self._kind])
-        self._kinds = g.kinds
-        self._task_kind = np.array([self._kinds.index(k) if k != DNN_KIND else -1 for k in self._kind], np.int64)
-        self._kind_onehot = self._task_kind[:, None] == np.arange(len(self._kinds))[None, :]
-        ips = [lib.ips[k] for k in self._kinds]
-        self._ip_arrays = {f: np.array([getattr(t, f) for t in ips], dtype=float) for f in
-                           ("ops_per_cycle", "pJ_per_op", "lane_area_mm2", "base_area_mm2", "lane_leak_mW")}
-        self._sa_tables()
-
-    def _sa_tables(self) -> None:
-        """Cycles and energy (pJ) of every DNN task on every (size, dataflow) systolic config."""
-        configs = list(itertools.product(SA_SIZES, DATAFLOWS))
-        T = len(self.graph.tasks)
-        self._sa_cycles = np.full((len(configs), T), np.inf)
-        self._sa_pJ = np.zeros((len(configs), T))
-        idx = np.flatnonzero(self._dnn)
-        if idx.size == 0:
-            return
-        sa = self.library.systolic
-        layers = tuple(Layer(self.graph.tasks[i].name, *self.graph.tasks[i].layer) for i in idx)  # type: ignore[misc]
-        sim = SystolicSimulator(network=Network(self.graph.name, layers), tech=sa.tech)
-        designs = [{"rows": r, "cols": r, "dataflow": df, "ifmap_sram_kB": sa.sram_kB, "filter_sram_kB": sa.sram_kB,
-                    "ofmap_sram_kB": sa.sram_kB, "dram_bw": sa.dram_bw} for r, df in configs]
-        per = sim.layer_metrics(designs)
-        self._sa_cycles[:, idx] = (per["compute_cycles"] + per["stall_cycles"]).astype(float)
-        sram = sum(per[k] for k in ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes",
-                                     "dram_filter_reads"))
-        t = sa.tech
-        self._sa_pJ[:, idx] = (per["macs"] * t.mac_pJ + sram * float(t.sram_pJ(sa.sram_kB))
-                               + per["dram_filter_reads"] * t.dram_pJ_per_byte)
-
     # ---- evaluation ----------------------------------------------------------------------
     def _evaluate(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if self.formulation == "farsi":
@@ -211,4 +155,4 @@ class SoCSimulator(Simulator):
             return farsi.evaluate_batch(self._farsi_tables, d, tuple(m.name for m in self.metrics))
         from archgym.simulators.soc.evaluate import evaluate_batch
 
-        return evaluate_batch(self, d)
+        return evaluate_batch(self.tables, d)

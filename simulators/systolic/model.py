@@ -143,7 +143,14 @@ class SystolicSimulator(Simulator):
         return {**c, **memory_model(c, lay, df, col(d["rows"]), col(d["cols"]), sram, col(d["dram_bw"]))}
 
     def _evaluate(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        per = self._per_layer(d)
+        return self.aggregate(d, self._per_layer(d))
+
+    def aggregate(self, d: dict[str, np.ndarray], per: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Design metrics from per-layer counts (shape (n, L), as :meth:`layer_metrics` returns them).
+
+        Public so that counts measured elsewhere (the real SCALE-Sim backend) go through the same
+        energy, area and utilisation accounting as the model's own.
+        """
         t = self.tech
         R = d["rows"].astype(float)
         C = d["cols"].astype(float)

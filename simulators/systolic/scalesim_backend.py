@@ -170,17 +170,6 @@ def _topology_text(workload: str | Path, network: Network | None) -> tuple[str, 
     return "\n".join(", ".join(r) + "," for r in rows) + "\n", kind
 
 
-class _Measured(SystolicSimulator):
-    """The model's aggregation (energy, area, utilisation …) applied to measured per-layer counts."""
-
-    def __init__(self, base: SystolicSimulator, per_layer: dict[str, np.ndarray]):
-        self.__dict__.update(base.__dict__)
-        self._measured = per_layer
-
-    def _per_layer(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return self._measured
-
-
 class ScaleSimSimulator(Simulator):
     """The real SCALE-Sim 3.0 as a Simulator (slow: seconds to minutes per layer and design).
 
@@ -284,7 +273,7 @@ class ScaleSimSimulator(Simulator):
             per = self.run_layers(design)
             per = {k: v[None, :] for k, v in per.items()}
             per["macs"] = macs[None, :]
-            one = _Measured(self._model, per)._evaluate({k: v[i:i + 1] for k, v in d.items()})
+            one = self._model.aggregate({k: v[i:i + 1] for k, v in d.items()}, per)
             for m in self.metrics:
                 results[m.name].append(float(np.asarray(one[m.name]).reshape(-1)[0]))
         return {k: np.asarray(v) for k, v in results.items()}
