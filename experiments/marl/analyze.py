@@ -153,7 +153,9 @@ def pooled_tests(df: pd.DataFrame) -> pd.DataFrame:
             for base in ("ppo", "sac"):
                 diff = (sc[a] - sc[base]).to_numpy()
                 p = 1.0 if np.allclose(diff, 0) else float(wilcoxon(sc[a], sc[base], zero_method="zsplit").pvalue)
+                lo, hi = boot_ci(diff, np.mean)
                 recs.append({"agent": a, "vs": base, "budget": b, "pairs": len(diff), "mean_diff": float(diff.mean()),
+                             "ci_lo": float(lo), "ci_hi": float(hi),
                              "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()), "p": p})
     t = pd.DataFrame(recs)
     if not t.empty:
@@ -270,10 +272,11 @@ def report(env: str, df: pd.DataFrame, summ: pd.DataFrame, tests: pd.DataFrame, 
     pooled = pooled_tests(df)
     lines += ["", "## Pooled over scenarios: each MARL variant − baseline, Wilcoxon over all (scenario, seed) pairs, "
               "Holm-adjusted over this table", "",
-              "| agent | vs | budget | pairs | mean diff | wins/losses | p | p (Holm) | |",
+              "| agent | vs | budget | pairs | mean diff [95 % bootstrap CI] | wins/losses | p | p (Holm) | |",
               "|---|---|---|---|---|---|---|---|---|"]
     for r in pooled.itertuples():
-        lines.append(f"| {r.agent} | {r.vs} | {r.budget} | {r.pairs} | {r.mean_diff:+.4f} | {r.wins}/{r.losses} | "
+        lines.append(f"| {r.agent} | {r.vs} | {r.budget} | {r.pairs} | {r.mean_diff:+.4f} "
+                     f"[{r.ci_lo:+.4f}, {r.ci_hi:+.4f}] | {r.wins}/{r.losses} | "
                      f"{r.p:.3g} | {r.p_holm:.3g} | {r.sig} |")
     pooled.to_csv(HERE / f"pooled_{env}.csv", index=False, float_format="%.5g")
     lines += ["", f"Figures: `figures/{env}_curves.png`, `figures/{env}_success.png`.", ""]
