@@ -51,7 +51,8 @@ from archgym.sweep import is_finished, load_spec  # noqa: E402
 
 HERE = Path(__file__).parent
 THR = 1.0 / 1.01
-LEVELS = (100, 300)
+LEVELS = (100, 300)  # budget levels read from each run (set per spec in main())
+LEVELS_BY_BUDGET = {300: (100, 300), 1000: (300, 1000)}
 PER_KNOB = ("marl", "marl_shared", "mappo")
 ORDER = ["marl", "marl_subsys", "marl_shared", "marl_shared_subsys", "mappo", "mappo_subsys",
          "ppo", "sac", "ga", "bo", "random"]
@@ -211,7 +212,7 @@ def plot_curves(df: pd.DataFrame, agents: list[str], path: Path, title: str) -> 
     fig.supylabel("best reward so far (median, 95 % bootstrap CI over seeds)")
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
 
 
@@ -233,7 +234,7 @@ def plot_success(df: pd.DataFrame, agents: list[str], path: Path, title: str) ->
     ax.set_title(title)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
 
 
@@ -287,7 +288,10 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--env", required=True)
     args = ap.parse_args(argv)
+    global LEVELS
     env = args.env
+    budget = load_spec(HERE / f"{env}.yaml").runs[0].budget
+    LEVELS = LEVELS_BY_BUDGET.get(budget, (budget,))
     df = load(env)
     if df.empty:
         print(f"{env}: no complete paired seeds yet")

@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 
 from archgym.sweep import load_spec, run_sweep  # noqa: E402
 
-ENVS = ("dram", "systolic", "soc", "codesign")
+ENVS = ("dram", "systolic", "soc", "dram_1000", "codesign")
 
 
 def run_env(env: str, workers: int, backend: str, address: str | None) -> None:
