@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -50,6 +51,7 @@ from scipy.stats import wilcoxon  # noqa: E402
 from archgym.sweep import is_finished, load_spec  # noqa: E402
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
 THR = 1.0 / 1.01
 LEVELS = (100, 300)  # budget levels read from each run (set per spec in main())
 LEVELS_BY_BUDGET = {300: (100, 300), 1000: (300, 1000)}
@@ -59,12 +61,19 @@ ORDER = ["marl", "marl_subsys", "marl_shared", "marl_shared_subsys", "mappo", "m
 N_BOOT = 2000
 
 
+def specs(env: str) -> list:
+    from make_specs import PARTS
+
+    return [load_spec(HERE / f"{part}.yaml") for part in PARTS.get(env, [env])]
+
+
 def load(env: str) -> pd.DataFrame:
     """One row per finished run: scenario, agent label, seed and the best-so-far curve."""
-    sw = load_spec(HERE / f"{env}.yaml")
-    out = Path(sw.out)
+    sweeps = specs(env)
+    out = Path(sweeps[0].out)
     rows = []
-    for r, rid in zip(sw.runs, sw.ids, strict=True):
+    pairs = [(r, rid) for sw in sweeps for r, rid in zip(sw.runs, sw.ids, strict=True)]
+    for r, rid in pairs:
         path = out / f"{rid}.parquet"
         if not is_finished(path, rid, r.budget):
             continue
@@ -75,7 +84,7 @@ def load(env: str) -> pd.DataFrame:
     if df.empty:
         return df
     # keep only seeds that every agent of the scenario has finished (paired data)
-    n_agents = len({r.agent_label or r.agent for r in sw.runs})
+    n_agents = len({r.agent_label or r.agent for r, _ in pairs})
     full = df.groupby(["scenario", "seed"])["agent"].transform("nunique") == n_agents
     return df[full].reset_index(drop=True)
 
@@ -290,7 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     global LEVELS
     env = args.env
-    budget = load_spec(HERE / f"{env}.yaml").runs[0].budget
+    budget = specs(env)[0].runs[0].budget
     LEVELS = LEVELS_BY_BUDGET.get(budget, (budget,))
     df = load(env)
     if df.empty:

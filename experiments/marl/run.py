@@ -29,27 +29,30 @@ from pathlib import Path  # noqa: E402
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
+from make_specs import PARTS  # noqa: E402
+
 from archgym.sweep import load_spec, run_sweep  # noqa: E402
 
 ENVS = ("dram", "systolic", "soc", "dram_1000", "codesign")
 
 
 def run_env(env: str, workers: int, backend: str, address: str | None) -> None:
-    sw = load_spec(HERE / f"{env}.yaml")
-    for seed in sorted({r.seed for r in sw.runs}):
-        keep = [i for i, r in enumerate(sw.runs) if r.seed == seed]
-        sub = dataclasses.replace(sw, runs=tuple(sw.runs[i] for i in keep), ids=tuple(sw.ids[i] for i in keep))
-        t0 = time.process_time()
-        rep = run_sweep(sub, workers=workers, backend=backend, address=address)
-        print(f"{env} seed {seed}: {len(rep.done)} runs done, {len(rep.failed)} failed, {rep.skipped} already "
-              f"finished, {rep.wall_s:.0f} s wall, {time.process_time() - t0:.0f} s CPU", flush=True)
-        if rep.failed:
-            raise SystemExit(f"{len(rep.failed)} runs failed (see {sw.out}/failed/); rerun to retry")
+    sweeps = [load_spec(HERE / f"{part}.yaml") for part in PARTS.get(env, [env])]
+    for seed in sorted({r.seed for sw in sweeps for r in sw.runs}):
+        for sw in sweeps:
+            keep = [i for i, r in enumerate(sw.runs) if r.seed == seed]
+            sub = dataclasses.replace(sw, runs=tuple(sw.runs[i] for i in keep), ids=tuple(sw.ids[i] for i in keep))
+            t0 = time.process_time()
+            rep = run_sweep(sub, workers=workers, backend=backend, address=address)
+            print(f"{sw.name} seed {seed}: {len(rep.done)} runs done, {len(rep.failed)} failed, {rep.skipped} "
+                  f"already finished, {rep.wall_s:.0f} s wall, {time.process_time() - t0:.0f} s CPU", flush=True)
+            if rep.failed:
+                raise SystemExit(f"{len(rep.failed)} runs failed (see {sw.out}/failed/); rerun to retry")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("envs", nargs="*", default=[e for e in ENVS if (HERE / f"{e}.yaml").exists()], choices=ENVS)
+    ap.add_argument("envs", nargs="*", default=[e for e in ENVS if e in PARTS], choices=ENVS)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--backend", default="local", choices=["local", "ray"])
     ap.add_argument("--address", default=None)
