@@ -71,3 +71,30 @@ def test_groups_change_the_search_and_stay_deterministic():
     assert designs(g) == designs(g)
     assert designs(g) != designs(None)
     assert np.asarray(designs(None)).shape == (12, 4)
+
+
+def test_marl_study_specs_load_and_their_groups_fit_each_env():
+    """Every spec of experiments/marl expands, and every sub-system grouping names the knobs of the
+    env it runs on (SoC's accelerator knobs differ by workload)."""
+    import sys
+    from pathlib import Path
+
+    import gymnasium as gym
+
+    from archgym.parallel import resolve_groups
+    from archgym.sweep import load_spec
+
+    here = Path(__file__).resolve().parent.parent / "experiments" / "marl"
+    sys.path.insert(0, str(here))
+    from make_specs import PARTS
+
+    spaces: dict = {}
+    for part in {p for parts in PARTS.values() for p in parts}:
+        sw = load_spec(here / f"{part}.yaml")
+        assert len({r.seed for r in sw.runs}) >= 10
+        for r in sw.runs:
+            if "groups" in r.hparams:
+                key = (r.env_id, tuple(sorted((k, str(v)) for k, v in r.env_kwargs.items() if k != "objective")))
+                if key not in spaces:
+                    spaces[key] = gym.make(r.env_id, **r.env_kwargs).unwrapped.space.names
+                resolve_groups(spaces[key], r.hparams["groups"])
