@@ -194,9 +194,9 @@ def verdict(t: pd.DataFrame) -> tuple[str, str]:
 
 def plot_curves(df: pd.DataFrame, agents: list[str], path: Path, title: str) -> None:
     scen = list(dict.fromkeys(df["scenario"]))
-    cols = 4 if len(scen) > 4 else len(scen)
+    cols = 4 if len(scen) > 4 else min(2, len(scen))
     rows = int(np.ceil(len(scen) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols + 0.6, 3.2 * rows + 0.6), squeeze=False, sharex=True)
     colors = plt.get_cmap("tab20").colors
     x = np.arange(1, LEVELS[-1] + 1)
     for ax, s in zip(axes.flat, scen, strict=False):
@@ -218,7 +218,7 @@ def plot_curves(df: pd.DataFrame, agents: list[str], path: Path, title: str) -> 
         ax.axis("off")
     axes.flat[0].legend(fontsize=6, ncol=2, loc="lower right")
     fig.supxlabel("simulator evaluations")
-    fig.supylabel("best reward so far (median, 95 % bootstrap CI over seeds)")
+    fig.supylabel("best reward so far\n(median, 95 % bootstrap CI over seeds)")
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
