@@ -20,10 +20,12 @@ Definitions (the same for every env):
   picked on the same data (a bias in MARL's favour that the verdict states).
 - **Verdict** on "one agent per parameter consistently outperforms single-agent PPO and SAC", per
   env: *holds* when, at both budgets, marl-best is significantly better (adjusted p < 0.05) than
-  both PPO and SAC in a majority of scenarios and significantly worse than neither in any;
-  *does not hold* when it is significantly better than both in no (scenario, budget), or
-  significantly worse than PPO or SAC in at least as many (scenario, budget) pairs as it is
-  significantly better than both; *holds only in part* otherwise.
+  both PPO and SAC in a majority of scenarios and significantly worse in none (per scenario or
+  pooled); *does not hold* when it is significantly better than PPO or SAC nowhere — in no
+  (scenario, budget) pair and in no pooled test — or significantly worse at least as often as it
+  is significantly better; *holds only in part* otherwise (e.g. it beats one of the two baselines).
+  The pooled tests (``pooled_<env>.csv``) compare every MARL variant with PPO and SAC on all
+  (scenario, seed) pairs at once, Holm-adjusted over that table.
 
 Only seeds that every agent of a scenario has finished are used, so a study stopped early is
 analysed on paired data.  Outputs: ``results_<env>.md``, ``summary_<env>.csv``,
@@ -174,8 +176,8 @@ def pooled_tests(df: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def verdict(t: pd.DataFrame) -> tuple[str, str]:
-    """The verdict and a one-line reason (see the module docstring for the rule)."""
+def verdict(t: pd.DataFrame, pooled: pd.DataFrame, marl_best: str) -> tuple[str, str]:
+    """The verdict and its evidence (see the module docstring for the rule)."""
     if t.empty:
         return "no data", "no finished paired runs"
     both = t.pivot_table(index=["scenario", "budget"], columns="vs", values="sig", aggfunc="first")
@@ -183,11 +185,18 @@ def verdict(t: pd.DataFrame) -> tuple[str, str]:
     worse_any = ((both["ppo"] == "worse") | (both["sac"] == "worse"))
     n = len(both)
     per_level = better_both.groupby(level="budget").mean()
-    why = (f"significantly better than both PPO and SAC in {int(better_both.sum())}/{n} (scenario, budget) pairs, "
-           f"significantly worse than PPO or SAC in {int(worse_any.sum())}/{n}")
-    if (per_level > 0.5).all() and not worse_any.any():
+    pm = pooled[pooled["agent"] == marl_best]
+    pooled_better = sorted({f"{r.vs} at {r.budget}" for r in pm.itertuples() if r.sig == "better"})
+    pooled_worse = sorted({f"{r.vs} at {r.budget}" for r in pm.itertuples() if r.sig == "worse"})
+    better_one = int(((both["ppo"] == "better") | (both["sac"] == "better")).sum())
+    why = (f"per scenario, significantly better than both PPO and SAC in {int(better_both.sum())}/{n} "
+           f"(scenario, budget) pairs, than one of them in {better_one}/{n}, significantly worse than PPO or SAC "
+           f"in {int(worse_any.sum())}/{n}; pooled over scenarios, significantly better than "
+           f"{', '.join(pooled_better) or 'neither'}, worse than {', '.join(pooled_worse) or 'neither'}")
+    if (per_level > 0.5).all() and not worse_any.any() and not pooled_worse:
         return "holds", why
-    if better_both.sum() == 0 or worse_any.sum() >= better_both.sum():
+    n_better = better_one + len(pooled_better)
+    if n_better == 0 or int(worse_any.sum()) + len(pooled_worse) >= n_better:
         return "does not hold", why
     return "holds only in part", why
 
@@ -247,8 +256,8 @@ def plot_success(df: pd.DataFrame, agents: list[str], path: Path, title: str) ->
     plt.close(fig)
 
 
-def report(env: str, df: pd.DataFrame, summ: pd.DataFrame, tests: pd.DataFrame, marl_best: str,
-           verdict_: tuple[str, str]) -> str:
+def report(env: str, df: pd.DataFrame, summ: pd.DataFrame, tests: pd.DataFrame, pooled: pd.DataFrame,
+           marl_best: str, verdict_: tuple[str, str]) -> str:
     agents = agents_in(df)
     scen = list(dict.fromkeys(df["scenario"]))
     seeds = df.groupby("scenario")["seed"].nunique()
@@ -279,7 +288,6 @@ def report(env: str, df: pd.DataFrame, summ: pd.DataFrame, tests: pd.DataFrame, 
     for r in tests.itertuples():
         lines.append(f"| {r.scenario} | {r.budget} | {r.vs} | {r.mean_diff:+.4f} | {r.wins}/{r.losses} | "
                      f"{r.p:.3g} | {r.p_holm:.3g} | {r.sig} |")
-    pooled = pooled_tests(df)
     lines += ["", "## Pooled over scenarios: each MARL variant − baseline, Wilcoxon over all (scenario, seed) pairs, "
               "Holm-adjusted over this table", "",
               "| agent | vs | budget | pairs | mean diff [95 % bootstrap CI] | wins/losses | p | p (Holm) | |",
@@ -309,14 +317,15 @@ def main(argv: list[str] | None = None) -> None:
     top = summ[(summ["budget"] == LEVELS[-1]) & summ["agent"].isin(PER_KNOB)].groupby("agent")["mean_score"].mean()
     marl_best = str(top.idxmax())
     tests = paired_tests(df, marl_best)
-    v = verdict(tests)
+    pooled = pooled_tests(df)
+    v = verdict(tests, pooled, marl_best)
     (HERE / "figures").mkdir(exist_ok=True)
     agents = agents_in(df)
     plot_curves(df, agents, HERE / "figures" / f"{env}_curves.png", f"{env}: sample efficiency")
     plot_success(df, agents, HERE / "figures" / f"{env}_success.png", f"{env}: success rate over all scenarios")
     summ.to_csv(HERE / f"summary_{env}.csv", index=False, float_format="%.5g")
     tests.to_csv(HERE / f"tests_{env}.csv", index=False, float_format="%.5g")
-    (HERE / f"results_{env}.md").write_text(report(env, df, summ, tests, marl_best, v))
+    (HERE / f"results_{env}.md").write_text(report(env, df, summ, tests, pooled, marl_best, v))
     (HERE / f"verdict_{env}.json").write_text(json.dumps({"env": env, "verdict": v[0], "evidence": v[1],
                                                           "marl_best": marl_best}, indent=1) + "\n")
     print(f"{env}: {len(df)} runs; verdict: {v[0]} ({v[1]})")
