@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from archgym.errors import ArchGymError, InvalidParameterError
+from archgym.errors import ArchGymError, InvalidParameterError, RunInterrupted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,13 +34,24 @@ def fail(msg: str, code: int = 2) -> None:
 
 
 def handle_errors(fn: F) -> F:
-    """Wrap a command: archgym and OS errors become one line and exit status 2."""
+    """Wrap a command: archgym and OS errors become one line and exit status 2; Ctrl-C one line
+    (for a run: how many evaluations were kept, where, and how to resume) and status 130."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except RunInterrupted as exc:
+            if DEBUG["on"]:
+                raise
+            where = (f"partial run kept at {exc.path}; rerun the same command to resume" if exc.path
+                     else "nothing kept (no output directory)")
+            fail(f"interrupted after {exc.done} of {exc.budget} evaluations; {where}", code=130)
+        except KeyboardInterrupt:
+            if DEBUG["on"]:
+                raise
+            fail("interrupted", code=130)
+        except (typer.Exit, typer.Abort):
             raise
         except (ArchGymError, OSError) as exc:
             if DEBUG["on"]:

@@ -48,7 +48,7 @@ def agents() -> None:
 def run(
     env: Annotated[str, typer.Option(help="env id, e.g. archgym/DRAM-v0")] = "archgym/Systolic-v0",
     agent: Annotated[str, typer.Option(help="agent name (see `archgym agents`)")] = "random",
-    budget: Annotated[int, typer.Option(help="simulator evaluations")] = 200,
+    budget: Annotated[int, typer.Option(min=1, help="simulator evaluations")] = 200,
     seed: Annotated[int, typer.Option()] = 0,
     out: Annotated[Path, typer.Option(help="output directory (dataset, plot)")] = Path("runs"),
     set_: Annotated[list[str] | None, typer.Option("--set", help="agent hyperparameter key=value")] = None,
@@ -81,10 +81,10 @@ def sweep(
     spec: Annotated[Path, typer.Argument(help="sweep spec (YAML): budget, seeds, envs (+objectives), agents (+grids)")],
     out: Annotated[Path | None, typer.Option(help="directory of run files (default: the spec's out:); "
                                                   "finished runs found there are skipped")] = None,
-    workers: Annotated[int, typer.Option(help="parallel processes (default: all cores)")] = 0,
+    workers: Annotated[int, typer.Option(min=0, help="parallel processes (default 0: all cores)")] = 0,
     backend: Annotated[str, typer.Option(help="local (process pool) or ray")] = "local",
     address: Annotated[str | None, typer.Option(help="Ray cluster address (default: RAY_ADDRESS, else local Ray)")] = None,
-    batch_size: Annotated[int, typer.Option(help="runs per Ray task (default: ~8 tasks per cluster CPU)")] = 0,
+    batch_size: Annotated[int, typer.Option(min=0, help="runs per Ray task (default 0: ~8 tasks per cluster CPU)")] = 0,
     dry_run: Annotated[bool, typer.Option(help="only count runs done and pending")] = False,
     progress: Annotated[bool, typer.Option(help="progress bar (runs done, failed, ETA)")] = True,
 ) -> None:
@@ -92,6 +92,8 @@ def sweep(
     one_thread()
     from archgym.sweep import load_spec, pending, run_sweep, summary_rows
 
+    if backend not in ("local", "ray"):
+        fail(f"--backend must be 'local' or 'ray', got {backend!r}")
     sw = load_spec(spec)
     target = out if out is not None else (Path(sw.out) if sw.out else None)
     if target is None:
