@@ -157,12 +157,12 @@ class Target(Objective):
 
     def __init__(self, targets: Mapping[str, float], norm: Norm = "l2",
                  mode: Literal["two_sided", "at_most"] = "two_sided", infeasible_reward: float = -1.0):
-        targets = _mapping(targets, "Target targets")
+        targets = _mapping(targets, "targets")
         if not isinstance(norm, str) or norm not in _NORMS:
             raise InvalidParameterError(f"unknown norm {norm!r}; allowed: {sorted(_NORMS)}")
         if not isinstance(mode, str) or mode not in ("two_sided", "at_most"):
             raise InvalidParameterError(f"unknown mode {mode!r}; allowed: 'two_sided', 'at_most'")
-        self.targets = {k: _real(v, f"target for {k!r}", nonzero=True) for k, v in targets.items()}
+        self.targets = {k: _real(v, f"targets[{k!r}]", nonzero=True) for k, v in targets.items()}
         self.norm = norm
         self.mode = mode
         self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
@@ -189,6 +189,9 @@ class Target(Objective):
 
 def Budgets(budgets: Mapping[str, float], norm: Norm = "l1", infeasible_reward: float = -1.0) -> Target:
     """FARSI-style budgets: reward 1 when every metric is within its budget, less the further over."""
+    budgets = _mapping(budgets, "budgets")
+    for k, v in budgets.items():
+        _real(v, f"budgets[{k!r}]", low=0.0, low_open=True)
     return Target(budgets, norm=norm, mode="at_most", infeasible_reward=infeasible_reward)
 
 
@@ -196,8 +199,8 @@ class Minimize(Objective):
     """Minimise one metric: ``reward = -value / scale``."""
 
     def __init__(self, metric: str, scale: float = 1.0, infeasible_reward: float = -math.inf):
-        self.metric = _metric_name(metric, f"{type(self).__name__} metric")
-        self.scale = _real(scale, f"{type(self).__name__} scale", low=0.0, low_open=True)
+        self.metric = _metric_name(metric, "metric")
+        self.scale = _real(scale, "scale", low=0.0, low_open=True)
         self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
@@ -233,19 +236,19 @@ class WeightedSum(Objective):
 
     def __init__(self, weights: Mapping[str, float], goals: Mapping[str, str] | None = None,
                  scales: Mapping[str, float] | None = None, infeasible_reward: float = -math.inf):
-        weights = _mapping(weights, "WeightedSum weights")
-        self.weights = {k: _real(w, f"weight of {k!r}", low=0.0) for k, w in weights.items()}
+        weights = _mapping(weights, "weights")
+        self.weights = {k: _real(w, f"weights[{k!r}]", low=0.0) for k, w in weights.items()}
         if not any(self.weights.values()):
             raise InvalidParameterError(f"WeightedSum weights must have at least one positive weight, got {weights}")
-        goals = _mapping(goals or {}, "WeightedSum goals", allow_empty=True)
-        _subset(goals, "WeightedSum goals", weights, "weights")
+        goals = _mapping(goals or {}, "goals", allow_empty=True)
+        _subset(goals, "goals", weights, "weights")
         bad = {k: g for k, g in goals.items() if not isinstance(g, str) or g not in ("min", "max")}
         if bad:
             raise InvalidParameterError(f"WeightedSum goals must be 'min' or 'max', got {bad}")
-        scales = _mapping(scales or {}, "WeightedSum scales", allow_empty=True)
-        _subset(scales, "WeightedSum scales", weights, "weights")
+        scales = _mapping(scales or {}, "scales", allow_empty=True)
+        _subset(scales, "scales", weights, "weights")
         self.goals = {k: goals.get(k, "min") for k in weights}
-        self.scales = {k: _real(scales.get(k, 1.0), f"scale of {k!r}", low=0.0, low_open=True) for k in weights}
+        self.scales = {k: _real(scales.get(k, 1.0), f"scales[{k!r}]", low=0.0, low_open=True) for k in weights}
         self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
@@ -277,10 +280,10 @@ class Constrained(Objective):
         if not isinstance(objective, Objective):
             raise InvalidParameterError(f"Constrained objective must be an Objective (or, in a dict, the inner "
                                         f"objective's dict), got {objective!r}")
-        budgets = _mapping(budgets, "Constrained budgets")
+        budgets = _mapping(budgets, "budgets")
         self.objective = objective
-        self.budgets = {k: _real(v, f"budget for {k!r}", low=0.0, low_open=True) for k, v in budgets.items()}
-        self.penalty = _real(penalty, "Constrained penalty", low=0.0)
+        self.budgets = {k: _real(v, f"budgets[{k!r}]", low=0.0, low_open=True) for k, v in budgets.items()}
+        self.penalty = _real(penalty, "penalty", low=0.0)
         self.bounds = objective.bounds
         lo = objective.bounds[0]
         self.infeasible_reward = (lo - 1.0) if math.isfinite(lo) else objective.infeasible_reward
@@ -321,22 +324,22 @@ class MultiObjective(Objective):
 
     def __init__(self, goals: Mapping[str, str], ref_point: Mapping[str, float],
                  weights: Mapping[str, float] | None = None, infeasible_reward: float = -math.inf):
-        goals = _mapping(goals, "MultiObjective goals")
+        goals = _mapping(goals, "goals")
         if len(goals) < 2:
             raise InvalidParameterError("MultiObjective needs at least two metrics")
         bad = {k: g for k, g in goals.items() if not isinstance(g, str) or g not in ("min", "max")}
         if bad:
             raise InvalidParameterError(f"MultiObjective goals must be 'min' or 'max', got {bad}")
-        ref_point = _mapping(ref_point, "MultiObjective ref_point")
+        ref_point = _mapping(ref_point, "ref_point")
         missing = [k for k in goals if k not in ref_point]
         if missing:
             raise InvalidParameterError(f"MultiObjective ref_point lacks metric(s) {missing}")
-        _subset(ref_point, "MultiObjective ref_point", goals, "goals")
-        weights = _mapping(weights or {}, "MultiObjective weights", allow_empty=True)
-        _subset(weights, "MultiObjective weights", goals, "goals")
+        _subset(ref_point, "ref_point", goals, "goals")
+        weights = _mapping(weights or {}, "weights", allow_empty=True)
+        _subset(weights, "weights", goals, "goals")
         self.goals = dict(goals)
-        self.ref_point = {k: _real(ref_point[k], f"ref_point of {k!r}") for k in goals}
-        self.weights = {k: _real(weights.get(k, 1.0), f"weight of {k!r}", low=0.0) for k in goals}
+        self.ref_point = {k: _real(ref_point[k], f"ref_point[{k!r}]") for k in goals}
+        self.weights = {k: _real(weights.get(k, 1.0), f"weights[{k!r}]", low=0.0) for k in goals}
         self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property

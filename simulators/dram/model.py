@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.errors import WorkloadError
+from archgym.errors import InvalidParameterError, WorkloadError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.timing import POLICIES, ServiceConstants, prepare, simulate
@@ -206,6 +206,10 @@ class DRAMSimulator(Simulator):
             constants: controller service constants (defaults are the calibrated ones).
             refresh: refresh cost constants (defaults are the calibrated ones).
         """
+        if constants is not None and not isinstance(constants, ServiceConstants):
+            raise InvalidParameterError(f"constants must be a ServiceConstants, got {type(constants).__name__}")
+        if refresh is not None and not isinstance(refresh, RefreshConstants):
+            raise InvalidParameterError(f"refresh must be a RefreshConstants, got {type(refresh).__name__}")
         trace = workload_alias(workload, trace, "stream")
         self.trace = load_trace(trace, trace_clk_mhz)
         check_clock(self.trace.clk_mhz)

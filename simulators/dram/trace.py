@@ -177,7 +177,8 @@ def load_trace(trace: str | Path | Trace, clk_mhz: float = 800.0) -> Trace:
     if isinstance(trace, Trace):
         return trace
     if not isinstance(trace, str | Path):
-        raise InvalidParameterError(f"trace must be a built-in name, a path or a Trace, got {type(trace).__name__}")
+        raise InvalidParameterError(f"trace (or workload) must be a built-in name, a path or a Trace, got "
+                                    f"{type(trace).__name__} {trace!r}")
     if str(trace) in BUILTIN_TRACES:
         t = parse_stl(builtin_trace_path(str(trace)), clk_mhz)
         return Trace(str(trace), t.cycle, t.is_write, t.address, clk_mhz)

@@ -231,6 +231,9 @@ def load_workload(workload: str | Path | TaskGraph | nx.DiGraph) -> TaskGraph:
         return workload
     if isinstance(workload, nx.DiGraph):
         return TaskGraph.from_networkx(workload)
+    if not isinstance(workload, str | Path):
+        raise WorkloadError(f"workload must be a built-in name, a path, a TaskGraph or a DiGraph, got "
+                            f"{type(workload).__name__} {workload!r}")
     p = Path(workload)
     if p.suffix == ".json" or p.exists():
         if not p.is_file():

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.errors import SimulatorError, UnknownNameError
+from archgym.errors import InvalidParameterError, SimulatorError, UnknownNameError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.systolic.compute import DATAFLOWS, compute, dataflow_code
 from archgym.simulators.systolic.memory import memory_model
@@ -115,8 +115,12 @@ class SystolicSimulator(Simulator):
         Raises:
             UnknownNameError: ``memory`` is not one of ``MEMORY_MODES``.
         """
-        if memory not in MEMORY_MODES:
+        if not isinstance(memory, str) or memory not in MEMORY_MODES:
             raise UnknownNameError("memory mode", memory, MEMORY_MODES)
+        if tech is not None and not isinstance(tech, Technology):
+            raise InvalidParameterError(f"tech must be a Technology, got {type(tech).__name__} {tech!r}")
+        if network is not None and not isinstance(network, Network):
+            raise InvalidParameterError(f"network must be a Network, got {type(network).__name__}")
         self.memory = memory
         self._streams: Any = None  # exact mode: prefetch streams reused across evaluations
         self.network: Network = network if network is not None else load_network(workload)

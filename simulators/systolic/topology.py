@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from archgym._text import read_text
-from archgym.errors import UnknownNameError, WorkloadError, WorkloadNotFoundError
+from archgym.errors import InvalidParameterError, UnknownNameError, WorkloadError, WorkloadNotFoundError
 
 CONV_COLUMNS = 7  # name + 6 dims ... + stride  (name, H, W, R, S, C, K, stride) = 8 fields
 #: Largest layer the model accepts.  Why limits: the model counts cycles and words in int64
@@ -234,6 +234,9 @@ def parse_topology(text: str, path: str = "<string>", name: str | None = None) -
 
 def load_network(workload: str | Path) -> Network:
     """A built-in network by name (``resnet18`` …) or a user's topology CSV by path."""
+    if not isinstance(workload, str | Path):
+        raise InvalidParameterError(f"workload must be a built-in network name or the path of a topology CSV, got "
+                                    f"{type(workload).__name__} {workload!r}")
     p = Path(workload)
     if p.suffix == ".csv" or p.exists():
         if not p.is_file():
