@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from fuzzkit import COUNTS, CASE_SECONDS, fuzz_settings, outcome
+from fuzzkit import CASE_SECONDS, COUNTS, fuzz_settings, outcome
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -56,7 +56,9 @@ def spec_text(draw):
         except (KeyError, IndexError, TypeError):
             pass
     text = yaml.safe_dump(spec, sort_keys=False)
-    how = draw(st.sampled_from(["none", "none", "dup", "bytes", "tab"]))
+    how = draw(st.sampled_from(["none", "none", "dup", "bytes", "tab", "bignum"]))
+    if how == "bignum":  # numbers Python will not convert (more than 4,300 digits) or that overflow
+        text += f"budget: {draw(st.sampled_from(['9' * 5000, '1e400', '-.inf', '.nan', '0x' + 'f' * 200]))}\n"
     if how == "dup":  # a top-level key given twice
         key = draw(st.sampled_from(["budget", "name", "seeds"]))
         text += f"{key}: {draw(st.integers(1, 5))}\n"

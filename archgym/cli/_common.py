@@ -100,12 +100,13 @@ def load_config(text: str) -> Any:
     """A JSON value given inline, or the contents of a JSON/YAML file (safe loader)."""
     p = Path(text)
     if p.is_file():
-        import yaml
+        from archgym._text import YamlError, load_yaml, read_text
 
         try:
-            return yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise InvalidParameterError(f"{p}: not valid JSON/YAML ({exc})") from None
+            return load_yaml(read_text(p, "objective", max_bytes=2**20))
+        except YamlError as exc:
+            raise InvalidParameterError(f"{p}{', ' + exc.where if exc.where else ''}: not valid JSON/YAML "
+                                        f"({exc})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

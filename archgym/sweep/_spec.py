@@ -41,8 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from archgym._text import YamlError, load_yaml
 from archgym.errors import SweepSpecError
 from archgym.runner import MAX_BUDGET
 
@@ -279,26 +278,6 @@ def _unique_ids(c: _Checker, runs: list[RunSpec]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-class _SpecLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses a key given twice in one mapping (YAML lets the last one
-    silently win, so ``budget: 100`` followed by ``budget: 10`` would run the smaller sweep)."""
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    hash(key)
-                except TypeError:
-                    continue  # the base class reports an unhashable key
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r} (first given on line {seen[key]})", key_node.start_mark)
-                seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_spec(path: str | Path) -> Sweep:
     """Read and expand a YAML spec; YAML errors (syntax, a duplicate key, a byte that is not
     UTF-8) name the file and line."""
@@ -317,13 +296,9 @@ def load_spec(path: str | Path) -> Sweep:
         raise SweepSpecError(str(path), f"line {line}, column {col}",
                              f"byte 0x{raw[exc.start]:02x} is not UTF-8; specs must be UTF-8 text") from None
     try:
-        spec = yaml.load(text, Loader=_SpecLoader)  # noqa: S506  (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise SweepSpecError(str(path), where, f"invalid YAML ({getattr(exc, 'problem', exc)})") from None
-    except RecursionError:
-        raise SweepSpecError(str(path), "", "YAML nested too deeply") from None
+        spec = load_yaml(text)
+    except YamlError as exc:
+        raise SweepSpecError(str(path), exc.where, str(exc)) from None
     _check_size(spec, str(path))
     return expand(spec, str(path))
 

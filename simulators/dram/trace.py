@@ -76,12 +76,13 @@ class Trace:
 
 
 #: Largest trace archgym parses: requests, lines (comments and blank lines included) and bytes.
-#: Why limits: parsing is Python, one line at a time (~2 µs a line), and the model replays every
-#: request for each timing class; a million requests take seconds, and a runaway 10^7-line file is
-#: refused, naming the limit, instead of running for minutes and gigabytes.
-MAX_TRACE_REQUESTS = 2**20
-MAX_TRACE_LINES = 2**22
-MAX_TRACE_BYTES = 64 * 2**20
+#: Why limits: parsing is Python, one line at a time, and the model replays every request once per
+#: timing class; at the limit (262,144 requests, 26x ArchGym's traces) parsing takes ~1 s and the
+#: whole 288-class table ~10 s, and a runaway 10^7-line file is refused, naming the limit, instead
+#: of running for minutes and gigabytes.
+MAX_TRACE_REQUESTS = 2**18
+MAX_TRACE_LINES = 2**20
+MAX_TRACE_BYTES = 16 * 2**20
 MAX_CYCLE = 2**53  # exact in the float arithmetic of the timing model
 
 

@@ -26,6 +26,9 @@ SPACE = DesignSpace((
 ))
 
 MEMORY_MODES = ("closed", "exact")
+#: Largest network (in compute cycles of one design) the exact replay takes on: it replays SCALE-Sim
+#: cycle by cycle (~10^7 cycles/s), so a 4096³ GEMM on a 4×4 array would run for hours.
+MAX_EXACT_CYCLES = 2**28
 
 METRICS = (
     Metric("latency_ms", "ms", "min", scale=1.0, doc="total cycles / clock"),
@@ -152,6 +155,12 @@ class SystolicSimulator(Simulator):
         c = compute(lay["P"], lay["Wn"], lay["K"], col(d["rows"]), col(d["cols"]), df)
         if self.memory == "exact":
             from archgym.simulators.systolic.exact_memory import network_memory
+
+            worst = float(c["compute_cycles"].astype(float).sum(axis=1).max(initial=0.0))
+            if worst > MAX_EXACT_CYCLES:
+                raise SimulatorError(f"memory='exact' replays every cycle, and a design here runs {worst:,.0f} "
+                                     f"cycles on {self.network.name!r}; the limit is {MAX_EXACT_CYCLES:,} (2**28, "
+                                     "about half a minute) per design — use memory='closed' for this network")
 
             if self._streams is None:
                 from archgym.simulators.systolic.exact_memory import StreamCache
