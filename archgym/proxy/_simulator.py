@@ -29,6 +29,7 @@ from archgym.spaces import DesignSpace
 FORMAT_VERSION = 1
 #: key of the single model that predicts all metrics at once (``fit_proxy(..., multi_output=True)``)
 JOINT = "*"
+_FEASIBILITY = "\0feasibility"  # key of the feasibility classifier among the compiled models
 
 
 class ProxySimulator(Simulator):
@@ -61,6 +62,7 @@ class ProxySimulator(Simulator):
         self.workload = str(self.source.get("workload", ""))
         self.version = f"{self.source.get('simulator', '?')}-{self.source.get('version', '?')}+{data_hash[:10]}"
         self.uncertainty = False
+        self._flat: dict[str, Any] | None = None  # compiled forms of the models, built on first use
 
     #: the default objective of the simulator this proxy was loaded to stand in for
     reference_objective: dict[str, Any] | None = None
@@ -81,14 +83,14 @@ class ProxySimulator(Simulator):
         out: dict[str, np.ndarray] = {}
         rel_std = []
         joint = self.models.get(JOINT)
-        Z = np.asarray(joint.predict(X), float).reshape(len(X), -1) if joint is not None else None
+        Z = np.asarray(self._predict(JOINT, X), float).reshape(len(X), -1) if joint is not None else None
         S = native_std(joint, X) if joint is not None and self.uncertainty else None
         for j, m in enumerate(self.metrics):
             log, mu, sd = self.transforms[m.name]
             if Z is not None:
                 z, s = Z[:, j], None if S is None else np.asarray(S).reshape(len(X), -1)[:, j]
             else:
-                z = np.asarray(self.models[m.name].predict(X), float)
+                z = np.asarray(self._predict(m.name, X), float)
                 s = native_std(self.models[m.name], X) if self.uncertainty else None
             t = z * sd + mu
             out[m.name] = np.exp(t) if log else t
@@ -101,10 +103,23 @@ class ProxySimulator(Simulator):
         if rel_std:  # only models with a spread of their own report one (NaN would break info equality)
             out["proxy_uncertainty"] = np.max(rel_std, axis=0)
         if self.feasibility is not None:
-            feas = np.asarray(self.feasibility.predict(X)).astype(bool)
+            feas = np.asarray(self._predict(_FEASIBILITY, X)).astype(bool)
             out["feasible"] = feas
             out["reason"] = np.where(feas, "", "proxy predicts infeasible")
         return out
+
+    def _predict(self, key: str, X: np.ndarray) -> np.ndarray:
+        """``predict`` of one model: trees and forests through their flat compiled form (same bits,
+        microseconds per design; :mod:`archgym.proxy._compiled`), anything else through scikit-learn."""
+        from archgym.proxy._compiled import SMALL_BATCH, flatten
+
+        if self._flat is None:
+            models = {**self.models, _FEASIBILITY: self.feasibility} if self.feasibility is not None else self.models
+            self._flat = {k: flatten(m) for k, m in models.items()}
+        flat = self._flat[key]
+        if flat is not None and len(X) <= SMALL_BATCH:
+            return flat.predict(X)
+        return (self.feasibility if key == _FEASIBILITY else self.models[key]).predict(X)
 
     # ---- persistence ------------------------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
