@@ -341,7 +341,7 @@ def _cli(args: list[str]) -> tuple[int, str]:
     (["run", "--objective", "{bad"], "not valid JSON"),
     (["run", "--env", "archgym/DRAM-v0", "--env-arg", "trace=nope"], "trace 'nope'"),
     (["run", "--seed", str(2**70)], r"seed must be an integer in \[0, 2\*\*32 - 1\]"),
-    (["run", "--out", "@FILE"], "File exists"),
+    (["run", "--out", "@FILE"], "is an existing file; give a directory"),
     (["run", "--env-arg", "worklaod=alexnet"], "did you mean 'workload'"),
     (["run", "--budget", "abc"], "Invalid value for '--budget'"),
     (["run", "--bogus"], "No such option: --bogus"),

@@ -60,6 +60,8 @@ def run(
 ) -> None:
     """Run one DSE study: print the best design and write the dataset and a plot."""
     one_thread()
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is an existing file; give a directory (created if missing)")
     from archgym.runner import run as run_study
 
     env_kwargs = parse_assignments(env_arg, "--env-arg")
@@ -98,6 +100,8 @@ def sweep(
     target = out if out is not None else (Path(sw.out) if sw.out else None)
     if target is None:
         fail(f"{spec}: no output directory; give out: in the spec or --out")
+    if target.exists() and not target.is_dir():
+        fail(f"output directory {target} is an existing file; give a directory (created if missing)")
     todo = pending(sw, target) if target.is_dir() else list(sw.runs)
     typer.echo(f"{len(sw.runs)} runs in {spec}: {len(sw.runs) - len(todo)} done, {len(todo)} to run -> {target}/")
     if dry_run:
