@@ -66,4 +66,3 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[str], None]) -> 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """:func:`atomic_write` of a UTF-8 text file."""
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-

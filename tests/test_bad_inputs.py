@@ -134,8 +134,9 @@ def test_memspec_values_out_of_range_name_file_field_value_and_range(tmp_path: P
     spec = _memspec()
     spec["memspec"][section][key] = value
     path = tmp_path / "ms.json"
-    path.write_text(json.dumps(spec))
-    with pytest.raises(WorkloadError, match=rf"memspec .*ms\.json: {words}"):
+    path.write_text(json.dumps(spec, indent=1))
+    line = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if f'"{key}"' in ln)
+    with pytest.raises(WorkloadError, match=rf"memspec .*ms\.json, line {line}: {words}"):
         DRAMSimulator(memspec=str(path))
 
 

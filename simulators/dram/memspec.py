@@ -30,7 +30,14 @@ BUILTIN_MEMSPECS = {
 
 
 class MemSpecError(WorkloadError):
-    """A memory specification is missing, unreadable or lacks a required field."""
+    """A memory specification is missing, unreadable or lacks a required field.
+
+    ``field`` is the key at fault (``"clkMhz"``) when there is one, so the file's line can be added.
+    """
+
+    def __init__(self, message: str, field: str = ""):
+        self.field = field
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ def _get(section: Any, key: str, where: str, path: str, default: Any = None) -> 
             return section[k]
     if default is not None:
         return default
-    raise MemSpecError(f"memspec {where}: missing field {path}.{key}")
+    raise MemSpecError(f"memspec {where}: missing field {path}.{key}", path)
 
 
 # Allowed ranges (field -> (low, high, integer?)).  Why ranges: a negative clock, voltage or current
@@ -148,12 +155,12 @@ def _number(value: Any, where: str, field: str, low: float, high: float, integer
     kind = "an integer" if integer else "a number"
     rng = f"{'(' if low_open else '['}{low:g}, {high:g}]"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise MemSpecError(f"memspec {where}: {field} must be {kind} in {rng}, got {value!r}")
+        raise MemSpecError(f"memspec {where}: {field} must be {kind} in {rng}, got {value!r}", field)
     if not math.isfinite(value) or (value <= low if low_open else value < low) or value > high:
-        raise MemSpecError(f"memspec {where}: {field} = {value!r} is outside the allowed range {rng}")
+        raise MemSpecError(f"memspec {where}: {field} = {value!r} is outside the allowed range {rng}", field)
     if integer:
         if value != int(value):
-            raise MemSpecError(f"memspec {where}: {field} must be an integer, got {value!r}")
+            raise MemSpecError(f"memspec {where}: {field} must be an integer, got {value!r}", field)
         return int(value)
     return float(value)
 
@@ -183,21 +190,21 @@ def memspec_from_dict(d: dict[str, Any], where: str = "<dict>") -> MemSpec:
         tim[k] = _number(raw, where, f"memtimingspec.{k}", *_TIMING_RANGE, True)
     if tim["REFI"] < 1:
         raise MemSpecError(f"memspec {where}: memtimingspec.REFI = {tim['REFI']} is outside the allowed range "
-                           f"[1, {_TIMING_RANGE[1]}]")
+                           f"[1, {_TIMING_RANGE[1]}]", "memtimingspec.REFI")
     if tim["RC"] < tim["RAS"]:
-        raise MemSpecError(f"memspec {where}: memtimingspec.RC = {tim['RC']} must be >= RAS = {tim['RAS']}")
+        raise MemSpecError(f"memspec {where}: memtimingspec.RC = {tim['RC']} must be >= RAS = {tim['RAS']}", "memtimingspec.RC")
     vdd = _number(_get(power, "vdd", where, "mempowerspec"), where, "mempowerspec.vdd", *_VDD, False)
     idd = {k: _number(_get(power, k, where, "mempowerspec"), where, f"mempowerspec.{k}", *_IDD_MA, False)
            for k in ("idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5")}
     for k in ("idd0", "idd4r", "idd4w", "idd5"):  # DRAMPower's per-command terms are currents above idd3n
         if idd[k] < idd["idd3n"]:
             raise MemSpecError(f"memspec {where}: mempowerspec.{k} = {idd[k]} must be >= idd3n = {idd['idd3n']} "
-                               "(DRAMPower charges the current above the active-standby current)")
+                               "(DRAMPower charges the current above the active-standby current)", f"mempowerspec.{k}")
     if idd["idd0"] < idd["idd2n"]:
-        raise MemSpecError(f"memspec {where}: mempowerspec.idd0 = {idd['idd0']} must be >= idd2n = {idd['idd2n']}")
+        raise MemSpecError(f"memspec {where}: mempowerspec.idd0 = {idd['idd0']} must be >= idd2n = {idd['idd2n']}", "mempowerspec.idd0")
     if arch_v["burstLength"] < arch_v["dataRate"]:
         raise MemSpecError(f"memspec {where}: memarchitecturespec.burstLength = {arch_v['burstLength']} must be >= "
-                           f"dataRate = {arch_v['dataRate']}")
+                           f"dataRate = {arch_v['dataRate']}", "memarchitecturespec.burstLength")
     spec = MemSpec(
         name=str(ms.get("memoryId", Path(where).stem)), memory_type=str(ms.get("memoryType", "DDR3")),
         banks=arch_v["nbrOfBanks"], rows=arch_v["nbrOfRows"], columns=arch_v["nbrOfColumns"],
@@ -208,7 +215,8 @@ def memspec_from_dict(d: dict[str, Any], where: str = "<dict>") -> MemSpec:
     for label, n in (("nbrOfBanks", spec.banks), ("nbrOfRows", spec.rows), ("nbrOfColumns", spec.columns),
                      ("width·nbrOfDevicesOnDIMM/8", spec.width * spec.devices // 8)):
         if n <= 0 or n & (n - 1):
-            raise MemSpecError(f"memspec {where}: memarchitecturespec.{label} must be a power of two, got {n}")
+            raise MemSpecError(f"memspec {where}: memarchitecturespec.{label} must be a power of two, got {n}",
+                               label if label.startswith("nbr") else "width")
     return spec
 
 
@@ -231,4 +239,13 @@ def load_memspec(memspec: str | Path | MemSpec = "DDR3-1600") -> MemSpec:
         raise
     except WorkloadError as exc:
         raise MemSpecError(str(exc)) from None
-    return memspec_from_dict(data, str(path))
+    try:
+        return memspec_from_dict(data, str(path))
+    except MemSpecError as exc:  # add the line of the field at fault
+        key = exc.field.rpartition(".")[2]
+        text = path.read_text(encoding="utf-8")
+        at = text.find(f'"{key}"') if key else -1
+        if at < 0:
+            raise
+        line = text.count("\n", 0, at) + 1
+        raise MemSpecError(str(exc).replace(f"memspec {path}:", f"memspec {path}, line {line}:", 1), exc.field) from None
