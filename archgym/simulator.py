@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -125,6 +126,9 @@ class Simulator(ABC):
         meaningless (the audit found memspecs giving NaN power marked feasible); the base class
         is the one place every model, proxy and external-tool adapter passes through.
         """
+        if len(feasible) == 1:  # the stepping path: Python floats are ~10x cheaper than ufunc calls here
+            if not feasible[0] or all(math.isfinite(result[m.name][0]) for m in self.metrics):
+                return
         bad = np.zeros(len(feasible), dtype=bool)
         for m in self.metrics:
             bad |= ~np.isfinite(result[m.name])

@@ -129,6 +129,7 @@ def _memspec() -> dict:
     ("memtimingspec", "REFI", 0, r"memtimingspec\.REFI = 0 is outside the allowed range \[1, 1000000\]"),
     ("mempowerspec", "idd0", 1.0, r"mempowerspec\.idd0 = 1\.0 must be >= idd3n"),
     ("memtimingspec", "RC", 1, r"memtimingspec\.RC = 1 must be >= RAS = 28"),
+    ("memtimingspec", "RFC", 7000, r"memtimingspec\.RFC = 7000 must be below REFI = 6240"),
 ])
 def test_memspec_values_out_of_range_name_file_field_value_and_range(tmp_path: Path, section, key, value, words):
     spec = _memspec()
@@ -172,6 +173,8 @@ def test_a_non_finite_metric_is_never_feasible():
     assert r["reason"][1] == "metric a is nan (not finite)" and r["reason"][2] == "metric b is inf (not finite)"
     reward = archgym.Minimize("a")(r)
     assert reward[1] == reward[2] == -np.inf and np.isfinite(reward[[0, 3]]).all()
+    one = _NonFinite().evaluate([{"x": 2}])  # the one-design (stepping) path too
+    assert not one["feasible"][0] and one["reason"][0] == "metric b is inf (not finite)"
 
 
 # ---- item 7: workload files ---------------------------------------------------------------------

@@ -191,6 +191,9 @@ def memspec_from_dict(d: dict[str, Any], where: str = "<dict>") -> MemSpec:
     if tim["REFI"] < 1:
         raise MemSpecError(f"memspec {where}: memtimingspec.REFI = {tim['REFI']} is outside the allowed range "
                            f"[1, {_TIMING_RANGE[1]}]", "memtimingspec.REFI")
+    if tim["RFC"] >= tim["REFI"]:
+        raise MemSpecError(f"memspec {where}: memtimingspec.RFC = {tim['RFC']} must be below REFI = {tim['REFI']} "
+                           "(a refresh must finish before the next is due)", "memtimingspec.RFC")
     if tim["RC"] < tim["RAS"]:
         raise MemSpecError(f"memspec {where}: memtimingspec.RC = {tim['RC']} must be >= RAS = {tim['RAS']}", "memtimingspec.RC")
     vdd = _number(_get(power, "vdd", where, "mempowerspec"), where, "mempowerspec.vdd", *_VDD, False)
