@@ -10,9 +10,11 @@ power.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import functools
 import json
+import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -27,6 +29,7 @@ from archgym.simulators.soc import SoCSimulator
 from archgym.simulators.systolic import SystolicSimulator
 
 TMP = Path(tempfile.mkdtemp(prefix="archgym-fuzz-"))
+atexit.register(shutil.rmtree, TMP, True)
 
 number_tokens = st.one_of(
     st.integers(-(2**70), 2**70).map(str), st.floats(allow_nan=True, allow_infinity=True).map(repr),
