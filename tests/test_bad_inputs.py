@@ -389,3 +389,37 @@ def test_yaml_loader_stays_safe(tmp_path: Path):
     with pytest.raises(SweepSpecError, match="invalid YAML"):
         load_spec(path)
     assert yaml.safe_load("a: 1") == {"a": 1}
+
+
+@pytest.mark.parametrize("value, words", [("1e30", "must be an integer in"), ("0.5", "must be an integer in"),
+                                          ("caf\u00e9", "is not a number")])
+def test_farsi_iteration_counts_are_checked(shared_dir: Path, tmp_path: Path, value, words):
+    """A huge "number of iterations" (the bound on IP unrolling) was a raw OverflowError."""
+    import shutil
+
+    src = shared_dir / "farsi" / "database"
+    if not (src / "audio_decoder_database - Task Itr Count.csv").is_file():
+        pytest.skip("FARSI database not found")
+    db = tmp_path / "db"
+    shutil.copytree(src, db)
+    itr = db / "audio_decoder_database - Task Itr Count.csv"
+    lines = itr.read_text().splitlines()
+    task = lines[-1].split(",")[0]
+    itr.write_text("\n".join([*lines[:-1], f"{task},{value}"]) + "\n")
+    with pytest.raises(WorkloadError, match=rf"Task Itr Count\.csv: row {len(lines)}, column 'number of iterations': "
+                                            rf"'{value}' {words}"):
+        SoCSimulator(workload=str(db / "audio_decoder"), formulation="farsi")
+
+
+def test_a_latin1_byte_in_a_farsi_table_names_line_and_column(shared_dir: Path, tmp_path: Path):
+    import shutil
+
+    src = shared_dir / "farsi" / "database"
+    if not (src / "audio_decoder_database - Task Itr Count.csv").is_file():
+        pytest.skip("FARSI database not found")
+    db = tmp_path / "db"
+    shutil.copytree(src, db)
+    itr = db / "audio_decoder_database - Task Itr Count.csv"
+    itr.write_bytes(itr.read_bytes().replace(b"Task Name", b"Task N\xe9me", 1))
+    with pytest.raises(WorkloadError, match=r"Task Itr Count\.csv, line 1, column 7: byte 0xe9 is not UTF-8"):
+        SoCSimulator(workload=str(db / "audio_decoder"))
