@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,6 +54,10 @@ def handle_errors(fn: F) -> F:
             fail("interrupted", code=130)
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (`archgym envs | head`): nothing to report
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+            raise typer.Exit(141) from None  # 128 + SIGPIPE, as a shell reports it
         except (ArchGymError, OSError) as exc:
             if DEBUG["on"]:
                 raise
