@@ -146,6 +146,7 @@ def parallel_plot(table: pd.DataFrame, axes: list[str], color: str, title: str) 
     Plotly's ``Parcoords`` trace needs WebGL, which is missing in many headless and remote
     browsers, so the lines are plain scatter traces with the axes' ranges written as tick labels.
     """
+    import plotly.colors as pc
     import plotly.graph_objects as go
 
     scaled, ticks = scale_axes(table, axes)
@@ -153,23 +154,22 @@ def parallel_plot(table: pd.DataFrame, axes: list[str], color: str, title: str) 
     finite = np.isfinite(c)
     lo, hi = (float(c[finite].min()), float(c[finite].max())) if finite.any() else (0.0, 1.0)
     fig = go.Figure()
-    import plotly.colors as pc
 
     order = np.argsort(np.where(finite, c, -np.inf))
-    for i in order:
+    for n, i in enumerate(order):
         frac = (c[i] - lo) / (hi - lo) if hi > lo and finite[i] else 1.0
         col = pc.sample_colorscale("Viridis", [float(frac)])[0]
         hover = "<br>".join(html.escape(f"{a}={table[a].iloc[i]}") for a in axes)
+        marker = {"size": 4, "color": [float(c[i]) if finite[i] else lo] * len(axes), "colorscale": "Viridis",
+                  "cmin": lo, "cmax": hi, "showscale": n == len(order) - 1,  # one colour bar, on the last line
+                  "colorbar": {"title": {"text": html.escape(color)}}}
         fig.add_trace(go.Scatter(x=list(range(len(axes))), y=scaled[i].tolist(), mode="lines+markers",
-                                 line={"color": col, "width": 1.5}, marker={"size": 4}, opacity=0.75,
+                                 line={"color": col, "width": 1.5}, marker=marker, opacity=0.75,
                                  showlegend=False, text=[hover] * len(axes),
-                                 hovertemplate=f"{color}={c[i]:.6g}<br>%{{text}}<extra></extra>"))
+                                 hovertemplate=f"{html.escape(color)}={c[i]:.6g}<br>%{{text}}<extra></extra>"))
     annotations = [{"x": j, "y": v, "text": html.escape(str(lab)), "showarrow": False, "xanchor": "left",
                     "font": {"size": 9}, "xshift": 4}
                    for j, (vals, labels) in enumerate(ticks) for v, lab in zip(vals, labels, strict=True)]
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-                             marker={"colorscale": "Viridis", "cmin": lo, "cmax": hi, "color": [lo],
-                                     "showscale": True, "colorbar": {"title": {"text": html.escape(color)}}}))
     fig.update_layout(**_layout(title, "", ""), annotations=annotations)
     fig.update_xaxes(tickvals=list(range(len(axes))), ticktext=[html.escape(a) for a in axes])
     fig.update_yaxes(showticklabels=False, range=[-0.05, 1.05])
