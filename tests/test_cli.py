@@ -57,6 +57,7 @@ def test_sweep_runs_then_reports_nothing_pending(tmp_path: Path):
     assert r.exit_code == 0, r.output
     assert "4 runs" in r.output and "median best" in r.output and "4 runs done, 0 failed" in r.output
     assert len(list(tmp_path.glob("*.parquet"))) == 4
+    assert "summary.csv" in r.output and (tmp_path / "summary.csv").is_file() and (tmp_path / "summary.md").is_file()
     r = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path), "--dry-run"])
     assert "4 done, 0 to run" in r.output
     r = runner.invoke(app, ["sweep", str(tmp_path / "missing.yaml")])

@@ -90,7 +90,7 @@ def sweep(
 ) -> None:
     """Run a sweep of env × objective × agent × hyperparameters × seeds; resumable and parallel."""
     one_thread()
-    from archgym.sweep import load_spec, pending, run_sweep, summary_rows
+    from archgym.sweep import SUMMARY_HEADER, load_spec, pending, run_sweep, summary_rows, write_summary
 
     sw = load_spec(spec)
     target = out if out is not None else (Path(sw.out) if sw.out else None)
@@ -102,7 +102,10 @@ def sweep(
         return
     report = run_sweep(sw, target, workers=workers or None, backend=backend, address=address,
                        batch_size=batch_size or None, progress=progress)
-    table(["scenario", "agent", "finished", "failed", "pending", "median best", "max best"], summary_rows(sw, target))
+    rows = summary_rows(sw, target)
+    table(list(SUMMARY_HEADER), rows)
+    csv_path, md_path = write_summary(sw, target, rows)
+    typer.echo(f"summary: {csv_path}, {md_path}")
     typer.echo(f"this call: {len(report.done)} runs done, {len(report.failed)} failed, {report.skipped} already "
                f"finished; {report.wall_s:.1f} s ({report.runs_per_s:.2f} runs/s, backend {backend})")
     for f in report.failed[:5]:
