@@ -123,6 +123,13 @@ def test_dram_knob_importance_finds_the_inert_scheduler_and_the_strong_page_poli
         assert abs(col["Scheduler"]) < 0.02 and abs(col["RespQueue"]) < 0.02, col
         assert col.idxmax() == "PagePolicy" and col["PagePolicy"] > 0.5, col
         assert imp.r2[t] > 0.8
+    from sklearn.ensemble import RandomForestRegressor
+
+    from archgym.report._importance import encode_designs, forest_predict
+
+    X = encode_designs(sc.rows, sc.space).to_numpy(float)
+    forest = RandomForestRegressor(8, random_state=0).fit(X, sc.rows["reward"].to_numpy(float))
+    assert np.array_equal(forest_predict(forest, X), forest.predict(X))
     again = knob_importance(sc.rows, sc.space, targets=["reward"], seed=0)
     assert again.values["reward"].equals(imp.values["reward"])  # seeded
 

@@ -118,7 +118,7 @@ def knob_importance(rows: pd.DataFrame, space: list[dict[str, Any]], targets: li
         test, train = order[:n_test], order[n_test:]
         forest = RandomForestRegressor(n_estimators=n_estimators, random_state=int(rng.integers(2**31)), n_jobs=1)
         forest.fit(X[train], y[train])
-        base = r2_score(y[test], forest.predict(X[test]))
+        base = r2_score(y[test], forest_predict(forest, X[test]))
         r2[t] = base
         # every shuffle of every knob stacked into one predict call (a forest's predict has a fixed
         # per-tree overhead that would otherwise dominate)
@@ -129,9 +129,23 @@ def knob_importance(rows: pd.DataFrame, space: list[dict[str, Any]], targets: li
                 Xp = Xt.copy()
                 Xp[:, j] = Xp[rng.permutation(len(Xp)), j]
                 blocks.append(Xp)
-        pred = forest.predict(np.concatenate(blocks)).reshape(len(knobs), n_repeats, len(Xt))
+        pred = forest_predict(forest, np.concatenate(blocks)).reshape(len(knobs), n_repeats, len(Xt))
         for j, knob in enumerate(knobs):
             values.loc[knob, t] = float(np.mean([base - r2_score(yt, p) for p in pred[j]]))
     values = values.drop(columns=[t for t in skipped if t in values.columns])
     r2 = r2.drop(index=[t for t in skipped if t in r2.index])
     return Importance(values=values, r2=r2, n_designs=n_designs, skipped=skipped)
+
+
+def forest_predict(forest: Any, X: np.ndarray) -> np.ndarray:
+    """``forest.predict(X)`` without joblib: the mean of the trees' ``tree_.predict``, in tree order.
+
+    Equal to ``RandomForestRegressor.predict`` bit for bit (same sums in the same order, checked by
+    the tests), and about 8x faster for a single thread, where the per-tree dispatch of
+    ``predict`` costs more than the trees themselves.
+    """
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    out = np.zeros(len(X32))
+    for tree in forest.estimators_:
+        out += tree.tree_.predict(X32).reshape(len(X32), -1)[:, 0]
+    return out / len(forest.estimators_)
