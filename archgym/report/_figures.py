@@ -89,6 +89,10 @@ def pareto_figure(front: pd.DataFrame, surfaces: dict[str, dict[str, np.ndarray]
                    label=f"{agent}: Pareto designs")
     ax.set_xlabel(f"{g1} ({goals[g1]})")
     ax.set_ylabel(f"{g2} ({goals[g2]})")
+    for col, set_scale in ((g1, ax.set_xscale), (g2, ax.set_yscale)):
+        v = front[col].to_numpy(float)
+        if len(v) and np.nanmin(v) > 0 and np.nanmax(v) / np.nanmin(v) > 100:
+            set_scale("log")
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)

@@ -125,7 +125,16 @@ def pareto_plot(rows: pd.DataFrame, front: pd.DataFrame, surfaces: dict[str, dic
                                  name=f"{agent}: Pareto designs",
                                  hovertemplate="%{text}<br>" + f"{g1}=%{{x:.6g}}<br>{g2}=%{{y:.6g}}<extra></extra>"))
     fig.update_layout(**_layout(title, f"{g1} ({goals[g1]})", f"{g2} ({goals[g2]})"))
+    fig.update_xaxes(type="log" if wide_range(feas[f"metric.{g1}"]) else "linear")
+    fig.update_yaxes(type="log" if wide_range(feas[f"metric.{g2}"]) else "linear")
     return fig
+
+
+def wide_range(values: pd.Series) -> bool:
+    """Positive values spanning more than two decades: drawn on a log axis."""
+    v = values.to_numpy(float)
+    v = v[np.isfinite(v)]
+    return bool(len(v) and v.min() > 0 and v.max() / v.min() > 100)
 
 
 def importance_plot(values: pd.DataFrame, title: str) -> Any:
