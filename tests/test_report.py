@@ -186,3 +186,22 @@ def test_best_design_table_matches_the_runs(runs_dir: Path):
     for _, r in best.iterrows():
         assert r["reward"] == plain.runs[plain.runs["agent"] == r["agent"]]["best_reward"].max()
         assert json.dumps(str(r["dataflow"])) and r["latency_ms"] > 0
+
+
+def test_a_sweep_directory_is_reported_with_the_specs_scenario_names(tmp_path: Path):
+    import yaml
+
+    from archgym.sweep import load_spec, run_sweep
+
+    spec = {"name": "tiny", "budget": 8, "seeds": [0, 1], "out": str(tmp_path / "sweep"),
+            "envs": [{"id": "archgym/Systolic-v0", "label": "alex", "kwargs": {"workload": "alexnet"},
+                      "objectives": {"fast": {"kind": "minimize", "metric": "latency_ms"},
+                                     "small": {"kind": "budgets", "budgets": {"area_mm2": 5.0}}}}],
+            "agents": ["random", {"name": "ga", "grid": {"population": [4, 6]}}]}
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert not run_sweep(load_spec(path), workers=1).failed
+    rep = build_report(tmp_path / "sweep", spec=path, importance=False)
+    assert sorted(s.label for s in rep.scenarios) == ["alex/fast", "alex/small"]
+    assert all(len(s.runs) == 6 and s.runs["config"].nunique() == 3 for s in rep.scenarios)
+    assert rep.html == tmp_path / "sweep" / "report.html" and "alex/small" in rep.html.read_text(encoding="utf-8")

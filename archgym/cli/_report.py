@@ -18,13 +18,15 @@ def report(
                                                       "(default: next to the HTML, <name>_figures/)")] = None,
     seed: Annotated[int, typer.Option(help="seed of the bootstrap and the importance forests")] = 0,
     importance: Annotated[bool, typer.Option(help="knob importance (a forest per metric; the slowest part)")] = True,
+    spec: Annotated[Path | None, typer.Option(help="the sweep spec that wrote the runs: name scenarios as it does")]
+    = None,
 ) -> None:
     """Write an offline HTML report: best reward vs evaluations with bootstrap CIs, configuration
     ranking, best designs, parallel coordinates, Pareto fronts and knob importance."""
     one_thread()
     from archgym.report import build_report
 
-    rep = build_report(directory, out=out, figures_dir=figures, seed=seed, importance=importance)
+    rep = build_report(directory, out=out, figures_dir=figures, seed=seed, importance=importance, spec=spec)
     runs = sum(len(s.runs) for s in rep.scenarios)
     typer.echo(f"{runs} runs in {len(rep.scenarios)} scenario(s)")
     for s in rep.scenarios:

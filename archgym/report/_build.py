@@ -15,7 +15,7 @@ from archgym.report import _html as web
 from archgym.report._curves import agent_bands, config_ranking, has_grids
 from archgym.report._importance import knob_importance
 from archgym.report._pareto import attainment, attainment_surfaces, hypervolumes, pareto_designs
-from archgym.report._runs import Scenario, read_directory
+from archgym.report._runs import Scenario, apply_spec_labels, read_directory
 
 #: at most this many run-best designs in a parallel-coordinates plot (the best ones)
 MAX_PARALLEL = 150
@@ -33,7 +33,7 @@ class Report:
 
 
 def build_report(directory: str | Path, out: str | Path | None = None, figures_dir: str | Path | None = None,
-                 seed: int = 0, importance: bool = True) -> Report:
+                 seed: int = 0, importance: bool = True, spec: str | Path | None = None) -> Report:
     """Write an offline HTML report (and PNG/PDF figures) of every run under ``directory``.
 
     Args:
@@ -43,6 +43,7 @@ def build_report(directory: str | Path, out: str | Path | None = None, figures_d
         figures_dir: where PNG/PDF figures go (default ``<out without .html>_figures/``).
         seed: seeds the bootstrap and the importance forests (same seed ⇒ same report).
         importance: compute knob importance (the slowest part: a forest per target).
+        spec: the sweep spec that wrote the runs, to name scenarios as it does (``cloud-1/low_power``).
 
     Raises:
         DatasetError: no finished run under ``directory``.
@@ -51,6 +52,8 @@ def build_report(directory: str | Path, out: str | Path | None = None, figures_d
 
     directory = Path(directory)
     scenarios = read_directory(directory)
+    if spec is not None:
+        apply_spec_labels(scenarios, spec)
     out = Path(out) if out is not None else directory / "report.html"
     figures_dir = Path(figures_dir) if figures_dir is not None else out.with_name(out.stem + "_figures")
     report = Report(html=out, scenarios=scenarios)

@@ -176,3 +176,27 @@ def _run_record(d: pd.DataFrame) -> dict[str, Any]:
             "config_id": f"{first['agent']}:{_short_hash(hparams)}", "seed": int(first["seed"]),
             "evaluations": len(d), "curve": curve, "best_reward": float(reward[best]),
             "best_index": int(d.index[best]), "best_step": int(d["step"].iloc[best])}
+
+
+def apply_spec_labels(scenarios: list[Scenario], spec: str | Path) -> int:
+    """Name scenarios as the sweep spec does (``<env label>/<objective name>``).
+
+    The run files record the objective and the simulator configuration but not the names a spec
+    gave them; the spec's run ids map each file back to its entry.  Scenarios whose runs the spec
+    does not name keep their derived label.
+
+    Returns:
+        How many scenarios were renamed.
+    """
+    from archgym.sweep import load_spec
+
+    sw = load_spec(spec)
+    names = {rid: r.scenario for r, rid in zip(sw.runs, sw.ids, strict=True)}
+    renamed = 0
+    for s in scenarios:
+        found = {names[r] for r in s.runs["run_id"] if r in names}
+        if len(found) == 1:
+            s.label = found.pop()
+            renamed += 1
+    _disambiguate(scenarios)
+    return renamed
