@@ -153,6 +153,13 @@ def test_report_command_writes_an_offline_page_and_figures(runs_dir: Path, tmp_p
     assert len(pngs) == len(pdfs) >= 6
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs) and all(p.read_bytes()[:4] == b"%PDF" for p in pdfs)
     assert not list(runs_dir.glob("report*"))  # --out given: nothing written next to the runs
+    import pandas as pd
+
+    (ranking,) = figs.glob("*_ranking.csv")
+    assert len(pd.read_csv(ranking)) == 3  # random's default and ga's two populations
+    (pareto,) = figs.glob("*_pareto.csv")
+    assert {"latency_ms", "area_mm2", "found by", "attained: nsga2", "attained: random"} <= set(pd.read_csv(pareto).columns)
+    assert len(list(figs.glob("*_best_designs.csv"))) == 2
 
 
 def test_report_escapes_untrusted_strings(tmp_path: Path):

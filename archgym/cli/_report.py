@@ -14,7 +14,7 @@ def report(
     directory: Annotated[Path, typer.Argument(help="directory of run files (archgym run --out, a sweep's out:); "
                                                    "searched recursively")],
     out: Annotated[Path | None, typer.Option(help="the HTML file (default: DIR/report.html)")] = None,
-    figures: Annotated[Path | None, typer.Option(help="directory for PNG/PDF figures "
+    figures: Annotated[Path | None, typer.Option(help="directory for PNG/PDF figures and CSV tables "
                                                       "(default: next to the HTML, <name>_figures/)")] = None,
     seed: Annotated[int, typer.Option(help="seed of the bootstrap and the importance forests")] = 0,
     importance: Annotated[bool, typer.Option(help="knob importance (a forest per metric; the slowest part)")] = True,

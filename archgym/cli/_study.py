@@ -129,7 +129,7 @@ def sweep(
     rows = summary_rows(sw, target)
     table(list(SUMMARY_HEADER), rows)
     csv_path, md_path = write_summary(sw, target, rows)
-    typer.echo(f"summary: {csv_path}, {md_path}")
+    typer.echo(f"summary: {csv_path}, {md_path}  (full report: archgym report {target})")
     typer.echo(f"this call: {len(report.done)} runs done, {len(report.failed)} failed, {report.skipped} already "
                f"finished; {report.wall_s:.1f} s ({report.runs_per_s:.2f} runs/s, backend {backend})")
     for f in report.failed[:5]:

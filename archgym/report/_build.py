@@ -28,7 +28,7 @@ class Report:
     """What :func:`build_report` wrote."""
 
     html: Path
-    figures: list[Path] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)  # PNG and PDF figures, and the tables as CSV
     scenarios: list[Scenario] = field(default_factory=list)
 
 
@@ -40,7 +40,7 @@ def build_report(directory: str | Path, out: str | Path | None = None, figures_d
         directory: a directory of run files (``archgym run --out``, a sweep's ``out``), searched
             recursively.
         out: the HTML file (default ``<directory>/report.html``).
-        figures_dir: where PNG/PDF figures go (default ``<out without .html>_figures/``).
+        figures_dir: where PNG/PDF figures and CSV tables go (default ``<out without .html>_figures/``).
         seed: seeds the bootstrap and the importance forests (same seed ⇒ same report).
         importance: compute knob importance (the slowest part: a forest per target).
         spec: the sweep spec that wrote the runs, to name scenarios as it does (``cloud-1/low_power``).
@@ -100,12 +100,14 @@ def _scenario_section(sc: Scenario, i: int, figures_dir: Path, seed: int, import
                      "of an agent's box is what its hyperparameters are worth.</p>")
         parts.append(web.plot_div(web.ranking_plot(sc.runs, title), f"ranking-{i}"))
         written += figs.ranking_figure(sc.runs, ranking, title, base.with_name(f"{sc.key}_ranking"))
+        written.append(_csv(ranking.drop(columns=["config_id"]), base.with_name(f"{sc.key}_ranking.csv")))
         shown = ranking.drop(columns=["hparams", "config_id"]).head(MAX_RANKING_ROWS)
         more = len(ranking) - len(shown)
         parts.append(web.table_html(shown, scroll=True) +
                      (f"<p class='note'>… and {more} more configurations.</p>" if more > 0 else ""))
 
     best = best_designs(sc)
+    written.append(_csv(best, base.with_name(f"{sc.key}_best_designs.csv")))
     parts.append("<h3>Best design per agent</h3>")
     parts.append(web.table_html(best, scroll=True))
 
@@ -173,6 +175,7 @@ def _pareto_section(sc: Scenario, i: int, title: str, base: Path, written: list[
     listed = front.drop(columns=["run_id"]).rename(columns={"agent": "found by", "step": "evaluation"})
     listed["evaluation"] = listed["evaluation"] + 1
     listed = pd.concat([listed, att.add_prefix("attained: ")], axis=1)
+    written.append(_csv(listed, base.with_name(f"{sc.key}_pareto.csv")))
     parts += ["<p class='note'>The Pareto designs; <em>attained: agent</em> is the fraction of that agent's "
               "runs that found a design at least as good in every objective.</p>",
               web.table_html(listed, scroll=True),
@@ -195,9 +198,17 @@ def _importance_section(sc: Scenario, i: int, title: str, base: Path, seed: int,
         written += figs.importance_figure(imp.values, title, base.with_name(f"{sc.key}_importance"))
         table = imp.values.copy()
         table.loc["held-out R² of the forest"] = imp.r2
+        written.append(_csv(table.reset_index(names="knob"), base.with_name(f"{sc.key}_importance.csv")))
         parts.append(web.table_html(table.reset_index(names="knob"), float_format="{:.3f}", scroll=True))
     if imp.skipped:
         parts.append("<p class='note'>Not analysed: " + html.escape("; ".join(f"{t}: {why}" for t, why in
                                                                               imp.skipped.items())) + ".</p>")
     return "\n".join(parts)
 
+
+
+def _csv(df: pd.DataFrame, path: Path) -> Path:
+    """A table of the report as CSV next to the figures (atomic), for scripts and spreadsheets."""
+    from archgym._files import atomic_write_text
+
+    return atomic_write_text(path, df.to_csv(index=False))
