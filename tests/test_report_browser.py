@@ -83,6 +83,7 @@ def test_the_probe_catches_errors_and_empty_plots(tmp_path: Path):
     body = plot_div(go.Figure(go.Scatter(x=[], y=[])), "empty") + "<script>undefinedFunction();</script>"
     bad = tmp_path / "bad.html"
     bad.write_text(page("bad", "", [("s", "s", body)]), encoding="utf-8")
-    result, _ = load_in_chromium(bad, tmp_path)
+    result, stderr = load_in_chromium(bad, tmp_path)
     assert any("undefinedFunction" in e for e in result["errors"])
+    assert any("undefinedFunction" in ln for ln in stderr.splitlines() if ":CONSOLE" in ln)  # both channels see it
     assert result["plots"] == [{"id": "empty", "traces": 1, "with_data": 0, "svg": True}]
