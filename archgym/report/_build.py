@@ -189,7 +189,8 @@ def _importance_section(sc: Scenario, i: int, title: str, base: Path, seed: int,
     parts = ["<h3>Knob importance</h3>",
              f"<p class='note'>Permutation importance of a random forest per target, fitted to the "
              f"{imp.n_designs} distinct designs evaluated: the held-out R² lost when a knob is shuffled. "
-             "≈ 0: the knob does not change the target (over the designs the agents visited).</p>"]
+             "≈ 0: the knob does not change the target (over the designs the agents visited); above 1: "
+             "without it the forest predicts worse than the mean.</p>"]
     if imp.values.empty:
         parts.append("<p>Not enough distinct designs for an importance analysis.</p>")
     else:

@@ -3,7 +3,9 @@
 Method: **permutation importance of a random forest** (scikit-learn), one forest per target,
 fitted to the distinct designs a scenario's runs evaluated, scored on held-out designs.  The
 importance of a knob is the drop in held-out R² when that knob's column is shuffled (mean over
-``n_repeats`` shuffles).
+``n_repeats`` shuffles); it can exceed 1, when without the knob the forest predicts worse than
+the mean.  On 300 random DRAM-v0 designs it took ~0.3 s per target against ~5 s for optuna's
+fANOVA on the same rows, and both gave ``Scheduler``, ``RespQueue`` and ``SchedulerBuffer`` 0.
 
 Why this and not fANOVA (``optuna.importance.FanovaImportanceEvaluator``):
 
