@@ -103,6 +103,15 @@ def test_pareto_designs_are_non_dominated_and_attained(runs_dir: Path):
     assert ((att >= 0) & (att <= 1)).all().all()
     for i, r in front.iterrows():  # the agent that found a Pareto design attains it in >= 1 of its 2 runs
         assert att.loc[i, r["agent"]] >= 0.5
+    from archgym.report._pareto import hypervolume_curves, hypervolumes
+
+    xs, curves = hypervolume_curves(multi.rows, multi.runs, multi.objective, n_points=10)
+    assert xs[0] == 1 and xs[-1] == 30 and len(xs) == 10
+    final = hypervolumes(multi.rows, multi.runs, multi.objective)
+    for agent, cs in curves.items():
+        ids = list(multi.runs[multi.runs["agent"] == agent]["run_id"])
+        for c, rid in zip(cs, ids, strict=True):
+            assert np.all(np.diff(c) >= 0) and c[-1] == pytest.approx(final[rid])  # so far: never decreases
 
 
 def test_dram_knob_importance_finds_the_inert_scheduler_and_the_strong_page_policy(tmp_path: Path):

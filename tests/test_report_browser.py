@@ -60,7 +60,7 @@ def test_report_page_loads_without_errors_and_every_plot_has_data(tmp_path: Path
     pareto_runs(runs, budget=24)
     rep = build_report(runs, out=tmp_path / "report.html")
     expected = rep.html.read_text(encoding="utf-8").count('class="plot archgym-plot"')
-    assert expected >= 8  # curves, ranking, parallel, importance; curves, parallel, pareto, importance
+    assert expected >= 9  # curves, ranking, parallel, importance; curves, parallel, pareto, hypervolume, importance
 
     result, stderr = load_in_chromium(rep.html, tmp_path)
     assert result["errors"] == []
@@ -71,7 +71,7 @@ def test_report_page_loads_without_errors_and_every_plot_has_data(tmp_path: Path
     for p in plots:
         assert p["svg"] and p["traces"] >= 1 and p["with_data"] == p["traces"], p
     ids = {p["id"].rsplit("-", 1)[0] for p in plots}
-    assert ids == {"curves", "ranking", "parallel", "importance", "pareto"}
+    assert ids == {"curves", "ranking", "parallel", "importance", "pareto", "hypervolume"}
 
 
 def test_the_probe_catches_errors_and_empty_plots(tmp_path: Path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +12,15 @@ import pandas as pd
 from archgym.datasets import DESIGN_PREFIX, METRIC_PREFIX
 from archgym.report import _figures as figs
 from archgym.report import _html as web
-from archgym.report._curves import agent_bands, config_ranking, has_grids
+from archgym.report._curves import agent_bands, bootstrap_band, config_ranking, has_grids
 from archgym.report._importance import knob_importance
-from archgym.report._pareto import attainment, attainment_surfaces, hypervolumes, pareto_designs
+from archgym.report._pareto import (
+    attainment,
+    attainment_surfaces,
+    hypervolume_curves,
+    hypervolumes,
+    pareto_designs,
+)
 from archgym.report._runs import Scenario, apply_spec_labels, read_directory
 
 #: at most this many run-best designs in a parallel-coordinates plot (the best ones)
@@ -172,6 +178,13 @@ def _pareto_section(sc: Scenario, i: int, title: str, base: Path, written: list[
              + (", first two objectives" if len(goals) > 2 else "") + ".</p>",
              web.plot_div(web.pareto_plot(sc.rows, front, surfaces, goals, title), f"pareto-{i}")]
     written += figs.pareto_figure(front, surfaces, goals, title, base.with_name(f"{sc.key}_pareto"))
+    xs, hv_curves = hypervolume_curves(sc.rows, sc.runs, sc.objective)
+    hv_bands = {a: replace(bootstrap_band(c), x=xs) for a, c in hv_curves.items()}
+    ylabel = "hypervolume so far (median, 95 % CI)"
+    parts += ["<p class='note'>Hypervolume of each run's designs so far against the objective's reference point "
+              "(the multi-objective best-so-far): median over each agent's runs, 95 % bootstrap interval.</p>",
+              web.plot_div(web.curves_plot(hv_bands, title, ylabel), f"hypervolume-{i}")]
+    written += figs.curves_figure(hv_bands, title, base.with_name(f"{sc.key}_hypervolume"), ylabel)
     listed = front.drop(columns=["run_id"]).rename(columns={"agent": "found by", "step": "evaluation"})
     listed["evaluation"] = listed["evaluation"] + 1
     listed = pd.concat([listed, att.add_prefix("attained: ")], axis=1)

@@ -37,7 +37,8 @@ def _save(fig: Any, base: Path) -> list[Path]:
     return paths
 
 
-def curves_figure(bands: dict[str, Band], title: str, base: Path) -> list[Path]:
+def curves_figure(bands: dict[str, Band], title: str, base: Path,
+                  ylabel: str = "best reward so far (median, 95 % CI)") -> list[Path]:
     """Median best reward vs evaluations per agent, shaded 95 % bootstrap interval."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -45,7 +46,7 @@ def curves_figure(bands: dict[str, Band], title: str, base: Path) -> list[Path]:
         ax.plot(b.x, b.median, color=color, lw=1.3, label=f"{agent} ({b.n_runs} runs)")
         ax.fill_between(b.x, b.low, b.high, color=color, alpha=0.18, lw=0)
     ax.set_xlabel("simulator evaluations")
-    ax.set_ylabel("best reward so far (median, 95 % CI)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)

@@ -67,7 +67,8 @@ def _layout(title: str, xlabel: str, ylabel: str) -> dict[str, Any]:
             "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "legend": {"font": {"size": 10}}}
 
 
-def curves_plot(bands: dict[str, Band], title: str) -> Any:
+def curves_plot(bands: dict[str, Band], title: str,
+                ylabel: str = "best reward so far (median, 95 % CI)") -> Any:
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -78,7 +79,7 @@ def curves_plot(bands: dict[str, Band], title: str) -> Any:
                                  showlegend=False, legendgroup=agent, name=f"{agent} 95 % CI"))
         fig.add_trace(go.Scatter(x=x, y=b.median.tolist(), mode="lines", line={"color": color, "width": 2},
                                  legendgroup=agent, name=f"{agent} ({b.n_runs} runs)"))
-    fig.update_layout(**_layout(title, "simulator evaluations", "best reward so far (median, 95 % CI)"))
+    fig.update_layout(**_layout(title, "simulator evaluations", ylabel))
     return fig
 
 

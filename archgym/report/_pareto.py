@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from archgym.datasets import DESIGN_PREFIX, METRIC_PREFIX
-from archgym.objectives import objective_from_dict, pareto_mask
+from archgym.objectives import hypervolume, objective_from_dict, pareto_mask
 
 
 def goal_vectors(rows: pd.DataFrame, objective: dict[str, Any]) -> np.ndarray:
@@ -113,3 +113,32 @@ def hypervolumes(rows: pd.DataFrame, runs: pd.DataFrame, objective: dict[str, An
         res["feasible"] = d["feasible"].to_numpy(bool)
         out[rid] = float(obj.hypervolume(res))  # type: ignore[attr-defined]
     return pd.Series(out).reindex(runs["run_id"])
+
+
+def hypervolume_curves(rows: pd.DataFrame, runs: pd.DataFrame, objective: dict[str, Any],
+                       n_points: int = 40) -> tuple[np.ndarray, dict[str, list[np.ndarray]]]:
+    """Hypervolume of each run's designs so far, at up to ``n_points`` evaluation counts.
+
+    The multi-objective analogue of best reward so far (the scalar reward of a ``multi`` objective
+    is only a weighted sum).  Checkpoints are shared by every run (cut to the shortest run), so the
+    curves of an agent's runs can be bootstrapped together.
+
+    Returns:
+        ``(evaluations, {agent: [curve per run]})``.
+    """
+    obj = objective_from_dict(objective)
+    n = int(runs["evaluations"].min())
+    xs = np.unique(np.linspace(1, n, min(n, n_points)).round().astype(int))
+    ref = obj.ref_vector()  # type: ignore[attr-defined]
+    by_run = dict(iter(rows.groupby("run_id", sort=False)))
+    out: dict[str, list[np.ndarray]] = {}
+    for agent, d in runs.groupby("agent", sort=True):
+        for rid in d["run_id"]:
+            v = goal_vectors(by_run[rid].sort_values("step"), objective)
+            out.setdefault(agent, []).append(np.array([_hv(v[:x], ref) for x in xs]))
+    return xs, out
+
+
+def _hv(v: np.ndarray, ref: np.ndarray) -> float:
+    v = v[~np.isnan(v).any(axis=1)]
+    return float(hypervolume(v[pareto_mask(v)], ref)) if len(v) else 0.0
