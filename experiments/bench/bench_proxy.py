@@ -44,7 +44,7 @@ def main() -> None:
     import gymnasium as gym
 
     import archgym
-    from archgym.proxy import ProxySimulator, fit_proxy
+    from archgym.proxy import fit_proxy
 
     with tempfile.TemporaryDirectory() as tmp:
         res = archgym.run("archgym/DRAM-v0", "random", args.train, seed=0, env_kwargs={"trace": "stream"},
