@@ -48,3 +48,23 @@ def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     str(REPO)], check=True, capture_output=True)
     (wheel,) = out.glob("archgym-*.whl")
     return wheel
+
+
+def _shared_skips(terminalreporter) -> dict[str, tuple[int, list[str]]]:
+    """Skipped tests whose reason is missing reference data (``../shared``): reason → (count, files)."""
+    found: dict[str, tuple[int, list[str]]] = {}
+    for rep in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(rep, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr or "")
+        reason = reason.removeprefix("Skipped: ")
+        if str(SHARED) in reason or "ARCHGYM_SHARED" in reason:
+            n, files = found.get(reason, (0, []))
+            name = rep.nodeid.split("::")[0].rsplit("/", 1)[-1]
+            found[reason] = (n + 1, files if name in files else [*files, name])
+    return found
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say which validations did not run, even under ``-q`` (a silent skip looks like a pass)."""
+    for reason, (n, files) in _shared_skips(terminalreporter).items():
+        terminalreporter.write_line(f"validations skipped ({n} tests in {', '.join(sorted(files))}): {reason}")
