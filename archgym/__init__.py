@@ -71,6 +71,8 @@ _LAZY = {
     "DesignEnv": ("archgym.envs", "DesignEnv"),
     "datasets": ("archgym.datasets", None),
     "proxy": ("archgym.proxy", None),
+    "wrappers": ("archgym.wrappers", None),
+    "SequentialDesign": ("archgym.wrappers", "SequentialDesign"),
 }
 
 
