@@ -186,7 +186,8 @@ def fit_proxy(dataset: Any, space: DesignSpace | None = None, metrics: Iterable[
         test_size: fraction of unique designs held out for the report (0: no report, all used).
         seed: split and estimator seed.
         reference: the simulator the proxy stands in for (space, metric units/goals, provenance).
-        workload, simulator_version: pick one when the dataset mixes several.
+        workload: pick one when the dataset mixes several.
+        simulator_version: pick one when the dataset mixes several.
         max_train: keep at most this many training designs (learning-curve experiments).
         multi_output: one model predicts all (standardised) metrics: one forest walk instead of one
             per metric, so prediction is several times faster; needs a natively multi-output
