@@ -64,6 +64,16 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return MARKER.sub(replace, markdown)
 
 
+_HTML_TILDE = re.compile(r":(?:func|class|meth|mod|data|attr|exc|obj):<code>~([\w.]+)</code>")
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """The API reference renders docstrings written for Sphinx: drop the roles (``:class:``) it
+    shows literally, and shorten ``~pkg.mod.Name`` to ``Name`` as Sphinx would."""
+    html = _HTML_TILDE.sub(lambda m: f"<code>{m.group(1).rsplit('.', 1)[-1]}</code>", html)
+    return re.sub(r":(?:func|class|meth|mod|data|attr|exc|obj):(<code>)", r"\1", html)
+
+
 # ---- text helpers ---------------------------------------------------------------------------------
 _ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc):`~?([\w.]+)`")
 
@@ -123,7 +133,7 @@ def envs() -> str:
         parts.append(f"### Knobs ({sim.space.size:,} designs)\n\n" + table(["knob", "kind", "values", "allowed", "meaning"],
                                                                              rows))
         rows = [[f"`{m.name}`", m.unit, m.goal, f"{m.scale:g}", m.doc] for m in sim.metrics]
-        parts.append("### Metrics\n\n" + table(["metric", "unit", "goal", "scale", "meaning"], rows))
+        parts.append("### Metric definitions\n\n" + table(["metric", "unit", "goal", "scale", "meaning"], rows))
         obj = json.dumps(dict(default_objective(e, sim)))
         parts.append(f"### Default objective\n\n```json\n{obj}\n```")
         if e.backends:
