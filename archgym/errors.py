@@ -58,6 +58,16 @@ class UnknownNameError(ArchGymError, KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+class NotInstalledError(ArchGymError, ImportError):
+    """archgym was imported without being installed (e.g. ``python -c "import archgym"`` in the
+    checkout with a Python that lacks its dependencies or its ``archgym.simulators`` mapping).
+
+    The folders ``simulators/``, ``agents/`` and ``data/`` become ``archgym.simulators`` … only
+    through the install, so without it Python reports a missing module that is no clue to the fix.
+    Also an ``ImportError``, which is what a failed import is.
+    """
+
+
 class WorkloadError(ArchGymError, ValueError):
     """A workload (file or argument) is malformed; the message names the file, line and field."""
 
