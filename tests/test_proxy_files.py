@@ -232,3 +232,39 @@ def test_a_garbage_model_entry_is_refused(saved, tmp_path):
     with pytest.raises(ProxyError, match="not a valid skops file") as exc:
         ProxySimulator.load(path)
     assert str(path) in str(exc.value)
+
+
+@pytest.mark.parametrize("estimator", ["tree", "rf", "extra"])
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_the_fast_prediction_path_is_predict_bit_for_bit(estimator, outputs):
+    from archgym.proxy._models import fast_predict
+
+    rng = np.random.default_rng(3)
+    X = rng.random((200, 5)) * 10
+    y = np.sin(X[:, 0]) + X[:, 1] ** 2
+    target = y if outputs == 1 else np.stack([y, X[:, 2] * X[:, 3]], axis=1)
+    model = make_estimator(estimator, 0, 5).fit(X, target)
+    probe = rng.random((57, 5)) * 12 - 1
+    for rows in (probe, probe[:1]):
+        np.testing.assert_array_equal(fast_predict(model, rows), model.predict(rows))
+
+
+def test_a_saved_dram_proxy_steps_in_under_a_millisecond(tmp_path):
+    import time
+
+    env = gym.make("archgym/DRAM-v0", trace="stream")
+    res = archgym.run(env, "random", 300, seed=0)
+    proxy, _ = fit_proxy(res.trajectory, reference=env.unwrapped.simulator, estimator="tree", timing_batch=50)
+    path = proxy.save(tmp_path / "dram.proxy")
+    penv = gym.make("archgym/DRAM-v0", trace="stream", backend=f"proxy:{path}")
+    penv.reset(seed=0)
+    actions = [penv.action_space.sample() for _ in range(20)]
+    penv.step(actions[0])
+    n = 300
+    t0 = time.process_time()  # CPU time: other jobs on the machine do not count
+    for i in range(n):
+        _, _, term, trunc, _ = penv.step(actions[i % len(actions)])
+        if term or trunc:
+            penv.reset()
+    ms = 1e3 * (time.process_time() - t0) / n
+    assert ms <= 1.0, f"{ms:.3f} ms per step"

@@ -21,7 +21,7 @@ import numpy as np
 from archgym._files import atomic_write, plain
 from archgym.datasets import strip_docs
 from archgym.errors import ArchGymError, ProxyError
-from archgym.proxy._models import native_std
+from archgym.proxy._models import fast_predict, native_std
 from archgym.proxy._store import (
     FORMAT_VERSION,
     META_ENTRY,
@@ -88,14 +88,14 @@ class ProxySimulator(Simulator):
         out: dict[str, np.ndarray] = {}
         rel_std = []
         joint = self.models.get(JOINT)
-        Z = np.asarray(joint.predict(X), float).reshape(len(X), -1) if joint is not None else None
+        Z = np.asarray(fast_predict(joint, X), float).reshape(len(X), -1) if joint is not None else None
         S = native_std(joint, X) if joint is not None and self.uncertainty else None
         for j, m in enumerate(self.metrics):
             log, mu, sd = self.transforms[m.name]
             if Z is not None:
                 z, s = Z[:, j], None if S is None else np.asarray(S).reshape(len(X), -1)[:, j]
             else:
-                z = np.asarray(self.models[m.name].predict(X), float)
+                z = np.asarray(fast_predict(self.models[m.name], X), float)
                 s = native_std(self.models[m.name], X) if self.uncertainty else None
             t = z * sd + mu
             out[m.name] = np.exp(t) if log else t
