@@ -100,8 +100,12 @@ def sweep(
     typer.echo(f"{len(sw.runs)} runs in {spec}: {len(sw.runs) - len(todo)} done, {len(todo)} to run -> {target}/")
     if dry_run:
         return
-    report = run_sweep(sw, target, workers=workers or None, backend=backend, address=address,
-                       batch_size=batch_size or None, progress=progress)
+    try:
+        report = run_sweep(sw, target, workers=workers or None, backend=backend, address=address,
+                           batch_size=batch_size or None, progress=progress)
+    except KeyboardInterrupt:  # finished runs are kept, in-flight ones kept partial files
+        typer.secho("interrupted — rerun the same command to resume", err=True)
+        raise typer.Exit(130) from None
     table(["scenario", "agent", "finished", "failed", "pending", "median best", "max best"], summary_rows(sw, target))
     typer.echo(f"this call: {len(report.done)} runs done, {len(report.failed)} failed, {report.skipped} already "
                f"finished; {report.wall_s:.1f} s ({report.runs_per_s:.2f} runs/s, backend {backend})")

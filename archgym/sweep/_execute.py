@@ -8,7 +8,10 @@ since a killed writer leaves only a hidden ``.tmp`` file, which the next attempt
 
 A run that raises is recorded in ``<out>/failed/<run_id>.json`` (error and traceback) and the
 sweep goes on; the next attempt retries it, and a success removes the record.  A lock file keeps
-two sweeps from working in one directory at once.
+two sweeps from working in one directory at once, and a second one, held by every worker, keeps a
+new sweep from starting while workers of a killed one are still alive (``archgym.sweep._workers``:
+workers die with their parent and keep their run's evaluations as a partial file, which the
+resumed run replays).  Ctrl-C stops the workers the same way and raises :class:`SweepInterrupted`.
 
 The spec format lives in ``archgym.sweep._spec``.
 """
@@ -30,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from archgym._files import atomic_write_text
-from archgym.errors import InvalidParameterError, SweepError
+from archgym.errors import InvalidParameterError, SweepError, SweepInterrupted
+from archgym.sweep import _workers
 from archgym.sweep._spec import RunSpec, Sweep
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -90,8 +94,13 @@ def _execute(run: RunSpec, run_id: str, out: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     base = _record_base(run, run_id)
     try:
-        res = run_study(run.env_id, run.agent, run.budget, run.seed, log_dir=out, env_kwargs=run.env_kwargs,
-                        agent_kwargs=run.hparams, run_id=run_id)
+        with _workers.running():
+            res = run_study(run.env_id, run.agent, run.budget, run.seed, log_dir=out, env_kwargs=run.env_kwargs,
+                            agent_kwargs=run.hparams, run_id=run_id)
+    except KeyboardInterrupt:
+        if _workers.in_worker():  # the run kept a partial file; the parent is gone or stopping
+            _workers.exit_now(130)
+        raise
     except Exception as exc:
         return {**base, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
@@ -163,10 +172,15 @@ def run_sweep(sweep: Sweep, out: str | Path | None = None, workers: int | None =
         raise InvalidParameterError(f"unknown backend {backend!r}; allowed: local, ray")
     t0 = time.perf_counter()
     with _lock(out), _one_thread_env():
+        _workers.wait_for_old_workers(out)
         _clean_partial(out)
         todo = pending(sweep, out)
         report = SweepReport(total=len(sweep.runs), skipped=len(sweep.runs) - len(todo))
+        if not todo:  # nothing to run: no pool, and no cluster to connect to
+            report.wall_s = time.perf_counter() - t0
+            return report
         bar = _Progress(len(todo), progress, sweep.name)
+        stream: Iterator[dict[str, Any]] = iter(())
         try:
             if backend == "ray":
                 stream = _ray_results(todo, str(out), address, workers, batch_size)
@@ -178,10 +192,21 @@ def run_sweep(sweep: Sweep, out: str | Path | None = None, workers: int | None =
                 _record(out, result)
                 report.results.append(result)
                 bar.update(result)
+        except KeyboardInterrupt:
+            _close(stream)  # stops the workers (they keep their runs' partial files) before we report
+            raise SweepInterrupted(str(out), len(report.done), len(todo)) from None
         finally:
+            _close(stream)
             bar.close()
     report.wall_s = time.perf_counter() - t0
     return report
+
+
+def _close(stream: Any) -> None:
+    close = getattr(stream, "close", None)
+    if close is not None:
+        with contextlib.suppress(Exception):
+            close()
 
 
 @contextlib.contextmanager
@@ -215,8 +240,11 @@ def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int,
 
     queue = list(reversed(todo))
     ctx = multiprocessing.get_context("spawn")  # no forked copies of the parent's threads or locks
+    init_args = (os.getpid(), str(Path(out) / _workers.WORKERS_LOCK))
     while queue:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_workers.init_worker,
+                                   initargs=init_args)
+        try:
             running: dict[Future, tuple[RunSpec, str]] = {}
             broken = False
             while queue or running:
@@ -234,8 +262,13 @@ def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int,
                         broken = True
                         yield {**_record_base(r, rid), "status": "failed", "error": f"worker process died ({exc})",
                                "traceback": "", "seconds": 0.0}
-            if not broken:
-                return
+        except BaseException:  # Ctrl-C, or the consumer stopped: workers keep partial files and exit
+            _workers.stop_workers(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        if not broken:
+            return
 
 
 def _ray_results(todo: list[tuple[RunSpec, str]], out: str, address: str | None, workers: int | None,
