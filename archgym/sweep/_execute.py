@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from archgym._files import atomic_write_text
-from archgym.errors import InvalidParameterError, SweepError, SweepInterrupted
+from archgym.errors import DatasetError, InvalidParameterError, SweepError, SweepInterrupted
 from archgym.sweep import _workers
 from archgym.sweep._spec import RunSpec, Sweep
 
@@ -66,18 +66,31 @@ def is_finished(path: Path, run_id: str, budget: int) -> bool:
     """A run file counts as finished when it is readable Parquet with this run's id and budget rows.
 
     Reads only the footer (well under a millisecond), so resuming a sweep of thousands of runs
-    checks every file instead of trusting names.
+    checks every file instead of trusting names.  A missing or truncated file is not finished (the
+    run is redone); a file whose archgym metadata is not a JSON object, or is of another dataset
+    schema version, is refused: resuming must not overwrite it, nor mix versions in one sweep.
+
+    Raises:
+        DatasetError: the file's metadata is corrupt or of another schema version.
     """
     import pyarrow.parquet as pq
 
-    from archgym.datasets import META_KEY
+    from archgym.datasets import META_KEY, SCHEMA_VERSION, decode_metadata
 
     try:
         md = pq.read_metadata(path)
-        meta = json.loads((md.schema.to_arrow_schema().metadata or {})[META_KEY])
-    except Exception:  # missing, truncated, foreign or garbage: not finished
+        schema_meta = md.schema.to_arrow_schema().metadata or {}
+    except Exception:  # missing, truncated or not Parquet: not finished
         return False
-    return meta.get("run_id") == run_id and md.num_rows == budget and int(meta.get("budget", -1)) == budget
+    meta = decode_metadata(schema_meta, path) if META_KEY in schema_meta else None
+    if meta is None:
+        return False
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise DatasetError(f"{path}: a run file of dataset schema_version {meta.get('schema_version')!r}, but this "
+                           f"archgym writes {SCHEMA_VERSION}; resuming would mix versions in one sweep — move the "
+                           "old files away or give the sweep another output directory")
+    budget_ok = isinstance(meta.get("budget"), int) and meta["budget"] == budget
+    return meta.get("run_id") == run_id and md.num_rows == budget and budget_ok
 
 
 def pending(sweep: Sweep, out: str | Path) -> list[tuple[RunSpec, str]]:
