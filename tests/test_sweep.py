@@ -14,7 +14,16 @@ import pytest
 import yaml
 
 from archgym import datasets
-from archgym.sweep import SweepSpecError, expand, is_finished, load_spec, pending, run_sweep, summary_rows
+from archgym.sweep import (
+    SweepError,
+    SweepSpecError,
+    expand,
+    is_finished,
+    load_spec,
+    pending,
+    run_sweep,
+    summary_rows,
+)
 
 ENV = {"id": "archgym/Systolic-v0", "kwargs": {"workload": "alexnet"}}
 SPEC = {"name": "t", "budget": 6, "seeds": [0, 1], "envs": [ENV],
@@ -220,3 +229,21 @@ def test_hyperparameter_values_are_checked_before_anything_runs(agent, where, ma
     with pytest.raises(SweepSpecError, match=match) as exc:
         expand({**SPEC, "agents": [agent]})
     assert exc.value.key == where
+
+
+def test_ray_without_a_cluster_is_one_line_saying_how_to_start_one(tmp_path: Path, monkeypatch):
+    pytest.importorskip("ray")
+    if Path("/tmp/ray/ray_current_cluster").exists():
+        pytest.skip("a Ray cluster runs on this machine: 'auto' would find it")
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(SweepError, match=r"no Ray cluster to join at address 'auto'.*`ray start --head`") as exc:
+        run_sweep(expand(SPEC), tmp_path, backend="ray", address="auto")
+    assert "\n" not in str(exc.value)
+
+
+def test_a_finished_sweep_connects_to_no_cluster(tmp_path: Path):
+    ray = pytest.importorskip("ray")
+    sw = expand(SPEC)
+    run_sweep(sw, tmp_path, workers=1)
+    rep = run_sweep(sw, tmp_path, backend="ray", address="192.0.2.1:6379")  # would hang if it connected
+    assert rep.results == [] and rep.skipped == len(sw) and not ray.is_initialized()

@@ -293,7 +293,14 @@ def _ray_results(todo: list[tuple[RunSpec, str]], out: str, address: str | None,
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS")
         if address:
-            ray.init(address=address, log_to_driver=False)
+            try:
+                ray.init(address=address, log_to_driver=False)
+            except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise SweepError(f"no Ray cluster to join at address {address!r} ({first}); start one with "
+                                 "`ray start --head` (and `ray start --address=HEAD_IP:6379` on each other "
+                                 "machine), or run without --address for a Ray instance of this process only, "
+                                 "or use --backend local") from None
         else:
             ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False)
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
