@@ -106,6 +106,9 @@ def _execute(run: RunSpec, run_id: str, out: str) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     base = _record_base(run, run_id)
+    done = _already_finished(Path(out) / f"{run_id}.parquet", run_id, run.budget)
+    if done is not None:  # a retried task (Ray re-executes tasks of a lost node): never write a run twice
+        return {**base, "status": "done", **done, "seconds": time.perf_counter() - t0, "reused": True}
     try:
         with _workers.running():
             res = run_study(run.env_id, run.agent, run.budget, run.seed, log_dir=out, env_kwargs=run.env_kwargs,
@@ -119,6 +122,21 @@ def _execute(run: RunSpec, run_id: str, out: str) -> dict[str, Any]:
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
     return {**base, "status": "done", "best_reward": res.best_reward, "best_step": res.best_step,
             "seconds": time.perf_counter() - t0}
+
+
+def _already_finished(path: Path, run_id: str, budget: int) -> dict[str, Any] | None:
+    """Best reward and step of a finished run file, or None when the run must be done."""
+    try:
+        if not is_finished(path, run_id, budget):
+            return None
+        import pyarrow.parquet as pq
+
+        rewards = pq.read_table(path, columns=["reward"]).column("reward").to_numpy()
+    except Exception:  # any doubt: do the run (its atomic write replaces the file)
+        return None
+    finite = [r if r == r and abs(r) != float("inf") else float("-inf") for r in rewards.tolist()]
+    best = max(range(len(finite)), key=finite.__getitem__)
+    return {"best_reward": float(rewards[best]), "best_step": best}
 
 
 def _record_base(run: RunSpec, run_id: str) -> dict[str, Any]:
