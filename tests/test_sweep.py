@@ -247,3 +247,16 @@ def test_a_finished_sweep_connects_to_no_cluster(tmp_path: Path):
     run_sweep(sw, tmp_path, workers=1)
     rep = run_sweep(sw, tmp_path, backend="ray", address="192.0.2.1:6379")  # would hang if it connected
     assert rep.results == [] and rep.skipped == len(sw) and not ray.is_initialized()
+
+
+def test_a_retried_task_does_not_write_a_finished_run_again(tmp_path: Path):
+    from archgym.sweep._execute import _execute
+
+    sw = expand(SPEC)
+    first = _execute(sw.runs[0], sw.ids[0], str(tmp_path))
+    path = tmp_path / f"{sw.ids[0]}.parquet"
+    stamp = (path.stat().st_mtime_ns, path.read_bytes())
+    again = _execute(sw.runs[0], sw.ids[0], str(tmp_path))  # as Ray re-executes a lost node's task
+    assert again["reused"] and again["status"] == "done"
+    assert (again["best_reward"], again["best_step"]) == (first["best_reward"], first["best_step"])
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == stamp
