@@ -268,3 +268,12 @@ def test_a_saved_dram_proxy_steps_in_under_a_millisecond(tmp_path):
             penv.reset()
     ms = 1e3 * (time.process_time() - t0) / n
     assert ms <= 1.0, f"{ms:.3f} ms per step"
+
+
+def test_an_entry_too_large_to_inflate_is_refused(saved, tmp_path, monkeypatch):
+    from archgym.proxy import _store
+
+    monkeypatch.setitem(_store.MAX_BYTES, "model.skops", 1000)  # stands for 4 GiB: a zip bomb's size
+    with pytest.raises(ProxyError, match="model.skops inflates to .* more than the 1,000") as exc:
+        ProxySimulator.load(saved)
+    assert str(saved) in str(exc.value)

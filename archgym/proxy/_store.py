@@ -36,6 +36,8 @@ META_ENTRY = "meta.json"
 MODEL_ENTRY = "model.skops"
 #: the entry of format-1 files (a pickle), which is refused
 LEGACY_ENTRY = "model.pkl"
+#: largest uncompressed entry sizes read (a zip bomb is refused before it is inflated)
+MAX_BYTES = {META_ENTRY: 64 * 2**20, MODEL_ENTRY: 4 * 2**30}
 
 _SKLEARN = [
     # the estimators of archgym.proxy.ESTIMATORS, the feasibility classifier, and their parts
@@ -131,6 +133,10 @@ def read_zip(path: Any) -> tuple[dict[str, Any], bytes]:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
+            for name, limit in MAX_BYTES.items():
+                if name in names and zf.getinfo(name).file_size > limit:
+                    raise ProxyError(f"{path}: its {name} inflates to {zf.getinfo(name).file_size:,} bytes, more than "
+                                     f"the {limit:,} archgym reads")
             raw_meta = zf.read(META_ENTRY) if META_ENTRY in names else None
             blob = zf.read(MODEL_ENTRY) if MODEL_ENTRY in names else None
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, ValueError) as exc:
