@@ -277,3 +277,13 @@ def test_an_entry_too_large_to_inflate_is_refused(saved, tmp_path, monkeypatch):
     with pytest.raises(ProxyError, match="model.skops inflates to .* more than the 1,000") as exc:
         ProxySimulator.load(saved)
     assert str(saved) in str(exc.value)
+
+
+def test_a_second_load_of_the_same_model_reuses_it(saved, monkeypatch):
+    from archgym.proxy import _simulator
+
+    first = ProxySimulator.load(saved)
+    calls = []
+    monkeypatch.setattr(_simulator, "loads_model", lambda *a: calls.append(a))
+    second = ProxySimulator.load(saved)
+    assert calls == [] and second.models["f"] is first.models["f"] and second is not first

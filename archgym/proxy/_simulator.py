@@ -175,7 +175,7 @@ class ProxySimulator(Simulator):
         except (ArchGymError, TypeError, ValueError, KeyError, AttributeError) as exc:
             raise ProxyError(f"{path}: {META_ENTRY} has an invalid space or metric ({type(exc).__name__}: {exc})"
                              ) from None
-        state = loads_model(path, blob, trusted)  # refuses untrusted types before anything else is believed
+        state = _cached_state(path, blob, trusted)  # refuses untrusted types before anything else is believed
         if expect is not None:
             check_compatible(path, space, [m.name for m in metrics], expect, allow_subset)
             trained_on = str(meta["source"].get("workload", ""))
@@ -207,6 +207,26 @@ class ProxySimulator(Simulator):
             raise ProxyError(f"{path}: its model cannot predict ({type(exc).__name__}: {exc})") from None
         if bad:
             raise ProxyError(f"{path}: its model predicts the wrong shape for metric(s) {bad}")
+
+
+#: models loaded in this process, by content (sha256 of the model entry): a sweep on a proxy
+#: backend makes one env per run, and rebuilding a 100-tree forest per metric from skops takes
+#: seconds.  Fitted models are only read (predict), so envs can share them.
+_STATE_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
+_CACHE_SIZE = 2
+
+
+def _cached_state(path: Any, blob: bytes, trusted: Iterable[str]) -> dict[str, Any]:
+    import hashlib
+
+    key = (len(blob), hashlib.sha256(blob).digest(), frozenset(trusted))
+    state = _STATE_CACHE.get(key)
+    if state is None:
+        state = loads_model(path, blob, trusted)
+        while len(_STATE_CACHE) >= _CACHE_SIZE:
+            _STATE_CACHE.pop(next(iter(_STATE_CACHE)))
+        _STATE_CACHE[key] = state
+    return dict(state)
 
 
 def check_compatible(path: Any, space: DesignSpace, metric_names: Sequence[str], expect: Simulator,
