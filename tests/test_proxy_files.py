@@ -287,3 +287,17 @@ def test_a_second_load_of_the_same_model_reuses_it(saved, monkeypatch):
     monkeypatch.setattr(_simulator, "loads_model", lambda *a: calls.append(a))
     second = ProxySimulator.load(saved)
     assert calls == [] and second.models["f"] is first.models["f"] and second is not first
+
+
+def test_the_cli_refuses_a_hostile_proxy_in_one_line(saved, tmp_path):
+    from typer.testing import CliRunner
+
+    from archgym.cli import app
+
+    marker = tmp_path / "pwned"
+    bad = write_zip(tmp_path / "bad.zip", {**entries(saved), "model.skops": hostile_skops(marker)})
+    data = archgym.run("archgym/Systolic-v0", "random", 5, seed=0, log_dir=tmp_path / "runs",
+                       env_kwargs={"workload": "alexnet"}).path
+    r = CliRunner().invoke(app, ["proxy", "eval", str(bad), str(data)])
+    assert r.exit_code == 2 and "refused to load" in r.output and str(bad) in r.output
+    assert "Traceback" not in r.output and not marker.exists()
