@@ -122,6 +122,18 @@ class RunInterrupted(KeyboardInterrupt):
         super().__init__(f"run {run_id} interrupted after {done} of {budget} evaluations{where}")
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep was interrupted (Ctrl-C); finished runs are kept, in-flight runs kept partial files.
+
+    Still a ``KeyboardInterrupt``.  ``out`` is the sweep directory, ``done`` the runs this call
+    finished, ``todo`` the runs it had to do; rerunning the same command resumes.
+    """
+
+    def __init__(self, out: Any, done: int, todo: int):
+        self.out, self.done, self.todo = out, done, todo
+        super().__init__(f"sweep in {out} interrupted after {done} of {todo} runs — rerun the same command to resume")
+
+
 def suggest(name: Any, known: Iterable[Any], n: int = 3) -> str:
     """``"'a' or 'b'"`` for the known names closest to ``name``, or ``""`` when none is close."""
     known = [str(k) for k in known]

@@ -16,6 +16,7 @@ import yaml
 from archgym import datasets
 from archgym.sweep import (
     SUMMARY_HEADER,
+    SweepError,
     SweepSpecError,
     expand,
     is_finished,
@@ -250,3 +251,34 @@ def test_hyperparameter_values_are_checked_before_anything_runs(agent, where, ma
     with pytest.raises(SweepSpecError, match=match) as exc:
         expand({**SPEC, "agents": [agent]})
     assert exc.value.key == where
+
+
+def test_ray_without_a_cluster_is_one_line_saying_how_to_start_one(tmp_path: Path, monkeypatch):
+    pytest.importorskip("ray")
+    if Path("/tmp/ray/ray_current_cluster").exists():
+        pytest.skip("a Ray cluster runs on this machine: 'auto' would find it")
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(SweepError, match=r"no Ray cluster to join at address 'auto'.*`ray start --head`") as exc:
+        run_sweep(expand(SPEC), tmp_path, backend="ray", address="auto")
+    assert "\n" not in str(exc.value)
+
+
+def test_a_finished_sweep_connects_to_no_cluster(tmp_path: Path):
+    ray = pytest.importorskip("ray")
+    sw = expand(SPEC)
+    run_sweep(sw, tmp_path, workers=1)
+    rep = run_sweep(sw, tmp_path, backend="ray", address="192.0.2.1:6379")  # would hang if it connected
+    assert rep.results == [] and rep.skipped == len(sw) and not ray.is_initialized()
+
+
+def test_a_retried_task_does_not_write_a_finished_run_again(tmp_path: Path):
+    from archgym.sweep._execute import _execute
+
+    sw = expand(SPEC)
+    first = _execute(sw.runs[0], sw.ids[0], str(tmp_path))
+    path = tmp_path / f"{sw.ids[0]}.parquet"
+    stamp = (path.stat().st_mtime_ns, path.read_bytes())
+    again = _execute(sw.runs[0], sw.ids[0], str(tmp_path))  # as Ray re-executes a lost node's task
+    assert again["reused"] and again["status"] == "done"
+    assert (again["best_reward"], again["best_step"]) == (first["best_reward"], first["best_step"])
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == stamp

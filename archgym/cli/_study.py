@@ -124,8 +124,12 @@ def sweep(
     typer.echo(f"{len(sw.runs)} runs in {spec}: {len(sw.runs) - len(todo)} done, {len(todo)} to run -> {target}/")
     if dry_run:
         return
-    report = run_sweep(sw, target, workers=workers or None, backend=backend, address=address,
-                       batch_size=batch_size or None, progress=progress)
+    try:
+        report = run_sweep(sw, target, workers=workers or None, backend=backend, address=address,
+                           batch_size=batch_size or None, progress=progress)
+    except KeyboardInterrupt:  # finished runs are kept, in-flight ones kept partial files
+        typer.secho("interrupted — rerun the same command to resume", err=True)
+        raise typer.Exit(130) from None
     rows = summary_rows(sw, target)
     table(list(SUMMARY_HEADER), rows)
     csv_path, md_path = write_summary(sw, target, rows)
