@@ -1,5 +1,5 @@
-"""The ``archgym`` command line: list envs and agents, run a study or a sweep, manage datasets and
-proxies.
+"""The ``archgym`` command line: list envs and agents, run a study or a sweep, report on runs, manage
+datasets and proxies.
 
 Heavy modules load inside commands, so ``archgym --help`` is quick.  Every command runs under one
 error handler (:func:`archgym.cli._common.handle_errors`): bad input prints one line and exits with
@@ -14,6 +14,7 @@ import typer
 
 from archgym.cli._common import DEBUG, handle_errors, parse_assignments, parse_value
 from archgym.cli._data import dataset_app, proxy_app
+from archgym.cli._report import report
 from archgym.cli._study import agents, envs, run, sweep
 
 __all__ = ["app", "main", "parse_assignments", "parse_value"]
@@ -28,7 +29,7 @@ def _options(debug: Annotated[bool, typer.Option("--debug", help="show traceback
     DEBUG["on"] = debug
 
 
-for _command in (envs, agents, run, sweep):
+for _command in (envs, agents, run, sweep, report):
     app.command()(handle_errors(_command))
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(proxy_app, name="proxy")

@@ -129,7 +129,36 @@ def print_result(result: Any) -> None:
     rows += [(k, f"{v:.6g}") for k, v in result.best_metrics.items()]
     table(["best design / metric", "value"], rows)
     if result.hypervolume is not None:
-        typer.echo(f"Pareto front: {len(result.pareto)} designs, hypervolume {result.hypervolume:.6g}")
+        print_pareto(result)
+
+
+#: at most this many Pareto designs are printed (all of them are rows of the dataset)
+MAX_PARETO_ROWS = 25
+
+
+def print_pareto(result: Any) -> None:
+    """The Pareto designs of a multi-objective run: each distinct design with its objective metrics.
+
+    Why the objective's metrics only: a row of every metric would not fit a terminal; the dataset
+    (and ``archgym report``) has them all.
+    """
+    from archgym.datasets import DESIGN_PREFIX, METRIC_PREFIX
+
+    front = result.pareto
+    goals = json.loads(str(result.trajectory["objective"].iloc[0])).get("goals", {})
+    knobs = [c for c in front.columns if c.startswith(DESIGN_PREFIX)]
+    front = front.drop_duplicates(subset=knobs)
+    first = METRIC_PREFIX + next(iter(goals)) if goals else "step"
+    front = front.sort_values([first, "step"], kind="stable")
+    typer.echo(f"Pareto front: {len(front)} distinct designs, hypervolume {result.hypervolume:.6g} "
+               f"(goals: {', '.join(f'{k} {g}' for k, g in goals.items())})")
+    header = ["evaluation"] + [k[len(DESIGN_PREFIX):] for k in knobs] + list(goals)
+    rows = [tuple([str(int(r["step"]) + 1)] + [str(r[k]) for k in knobs]
+                  + [f"{float(r[METRIC_PREFIX + g]):.6g}" for g in goals]) for _, r in front.head(MAX_PARETO_ROWS).iterrows()]
+    table(header, rows)
+    if len(front) > MAX_PARETO_ROWS:
+        typer.echo(f"... and {len(front) - MAX_PARETO_ROWS} more Pareto designs (all in the dataset; "
+                   "`archgym report` lists them with every metric)")
 
 
 def plot_best_so_far(curves: dict[str, Any], path: Path, title: str = "") -> Path:

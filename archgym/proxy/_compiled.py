@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-
 #: largest batch predicted by the compiled walk; larger batches go to scikit-learn (same results)
 SMALL_BATCH = 512
 
@@ -56,8 +55,12 @@ class FlatForest:
 
 def flatten(model: Any) -> FlatForest | None:
     """The flat form of a fitted tree or forest (regressor, or single-output classifier), else None."""
-    from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, \
-        RandomForestRegressor
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        ExtraTreesRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
     forests = (RandomForestRegressor, ExtraTreesRegressor, RandomForestClassifier, ExtraTreesClassifier)
