@@ -27,6 +27,8 @@ from archgym.errors import ArchGymError
 COUNTS: Counter[tuple[str, str]] = Counter()
 #: (category, exception type, message) of raw exceptions seen in tally mode
 RAW: list[tuple[str, str, str]] = []
+#: (category, what, detail) of accepted-but-questionable cases, printed in the summary (not failures)
+NOTES: list[tuple[str, str, str]] = []
 TALLY = os.environ.get("ARCHGYM_FUZZ_TALLY") == "1"
 CASE_SECONDS = 5.0
 
@@ -94,6 +96,10 @@ def summary() -> list[str]:
     lines.append(f"{'total':<28} {total:>6} {sum(v for (c, k), v in COUNTS.items() if k == 'ok'):>6} "
                  f"{sum(v for (c, k), v in COUNTS.items() if k == 'error'):>6} "
                  f"{sum(v for (c, k), v in COUNTS.items() if k == 'raw'):>5}")
+    if NOTES:
+        seen = Counter(NOTES)
+        lines.append(f"notes ({len(NOTES)} cases, {len(seen)} distinct):")
+        lines += [f"  {n:>4} x {c}: {t}: {m}" for (c, t, m), n in seen.most_common(20)]
     if RAW:
         seen = Counter((c, t, m) for c, t, m in RAW)
         lines.append(f"raw exceptions ({len(RAW)} cases, {len(seen)} distinct):")
