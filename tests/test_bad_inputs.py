@@ -352,15 +352,16 @@ def _cli(args: list[str]) -> tuple[int, str]:
     (["sweep", "@SPEC", "--workers", "-1"], "Invalid value for '--workers'"),
     (["sweep", "@SPEC", "--backend", "nope"], "--backend must be 'local' or 'ray'"),
     (["dataset", "validate", "/nonexistent"], "/nonexistent"),
-    (["proxy", "train", "--env", "nope", "/nonexistent", "--out", "x.prx"], "unknown env 'nope'"),
+    (["proxy", "train", "--env", "nope", "/nonexistent", "--out", "@OUT"], "/nonexistent"),
+    (["proxy", "train", "--env", "nope", "@DIR", "--out", "@OUT"], "no readable archgym dataset files"),
     (["proxy", "train", "--env", "nope"], "Missing"),
     (["nope"], "No such command 'nope'"),
 ])
 def test_every_bad_invocation_is_one_line_and_status_2(tmp_path: Path, args, words):
     (tmp_path / "afile").write_text("x")
     (tmp_path / "s.yaml").write_text(SPEC + f"out: {tmp_path / 'sw'}\n")
-    args = [str(tmp_path / "afile") if a == "@FILE" else str(tmp_path / "s.yaml") if a == "@SPEC" else a
-            for a in args]
+    subs = {"@FILE": tmp_path / "afile", "@SPEC": tmp_path / "s.yaml", "@DIR": tmp_path, "@OUT": tmp_path / "p.zip"}
+    args = [str(subs[a]) if a in subs else a for a in args]
     if args[0] == "run" and "--out" not in args:
         args += ["--out", str(tmp_path / "runs")]
     code, err = _cli([*args, *(["--no-progress", "--no-plot", "--budget", "2"] if args[0] == "run" and
