@@ -9,6 +9,9 @@ single sign convention and, where it is a distance, a bounded one:
   With ``mode="at_most"`` the deviations are one-sided (budgets: being under costs nothing).
 * :class:`Minimize`, :class:`Maximize` — one metric, ``reward = ∓ value / scale``.
 * :class:`WeightedSum` — several metrics with explicit goals and weights.
+* :class:`WeightedMean` — the weighted mean of metrics that live on a known range (accuracies in
+  %), normalised to [0, 1]: a bounded inner objective for :class:`Constrained` (NASAIC's "maximise
+  accuracy subject to specs").
 * :class:`Constrained` — any objective plus budgets that a design must meet.
 * :class:`MultiObjective` — a vector of metrics for Pareto search (with :func:`pareto_mask` and
   :func:`hypervolume`), plus a scalarisation so the same object can drive a single-reward env.
@@ -222,6 +225,47 @@ class WeightedSum(Objective):
                 "scales": dict(self.scales), "infeasible_reward": self.infeasible_reward}
 
 
+class WeightedMean(Objective):
+    """``reward = Σ_i w_i · (clip(value_i, lower, upper) − lower) / (upper − lower) / Σ_i w_i``, in [0, 1].
+
+    For metrics on a common known range, such as accuracies in % (``lower=0, upper=100``).  Being
+    bounded, it makes :class:`Constrained` rank every design that meets its budgets above every
+    design that misses one (violators then ranked by how far they miss), which is the
+    "maximise accuracy subject to the specs" form of network–accelerator co-exploration.
+
+    Args:
+        weights: metric → positive weight (higher values are better).
+        lower, upper: the range the metrics live on; values outside are clipped to it.
+    """
+
+    bounds = (0.0, 1.0)
+
+    def __init__(self, weights: Mapping[str, float], lower: float = 0.0, upper: float = 100.0,
+                 infeasible_reward: float = -1.0):
+        if not weights or any(not (math.isfinite(w) and w > 0) for w in weights.values()):
+            raise InvalidParameterError(f"WeightedMean needs a positive finite weight for at least one metric, "
+                                        f"got {dict(weights)}")
+        if not (math.isfinite(lower) and math.isfinite(upper) and upper > lower):
+            raise InvalidParameterError(f"WeightedMean needs finite lower < upper, got lower={lower}, upper={upper}")
+        self.weights = {k: float(v) for k, v in weights.items()}
+        self.lower, self.upper = float(lower), float(upper)
+        self.infeasible_reward = float(infeasible_reward)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(self.weights)
+
+    def score(self, results: Mapping[str, np.ndarray]) -> np.ndarray:
+        total = 0.0
+        for k, w in self.weights.items():
+            total = total + w * (np.clip(_column(results, k), self.lower, self.upper) - self.lower)
+        return np.asarray(total, dtype=float) / (sum(self.weights.values()) * (self.upper - self.lower))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "weighted_mean", "weights": dict(self.weights), "lower": self.lower, "upper": self.upper,
+                "infeasible_reward": self.infeasible_reward}
+
+
 class Constrained(Objective):
     """An objective subject to budgets (metric ≤ budget).
 
@@ -389,7 +433,7 @@ def _constrained(objective: Mapping[str, Any], budgets: Mapping[str, float], pen
 #: objective kind → factory taking the dict's other fields as keyword arguments
 OBJECTIVES: Registry[Any] = Registry("objective kind")
 for _kind, _factory in {"target": Target, "budgets": Budgets, "minimize": Minimize, "maximize": Maximize,
-                        "weighted_sum": WeightedSum, "constrained": _constrained, "multi": MultiObjective}.items():
+                        "weighted_sum": WeightedSum, "weighted_mean": WeightedMean, "constrained": _constrained, "multi": MultiObjective}.items():
     OBJECTIVES.register(_kind, _factory)
 
 
