@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from archgym.errors import UnknownNameError, WorkloadError, WorkloadNotFoundError
+from archgym.simulators.codesign.task import TASKS
 
-TASK_NAMES = ("cifar10", "digits")
+TASK_NAMES = tuple(TASKS)
 MAX_TASKS = 4
 LABEL = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 
