@@ -270,14 +270,20 @@ class Constrained(Objective):
     """An objective subject to budgets (metric ≤ budget).
 
     Designs over budget rank below every design within budget: with a bounded inner objective they
-    get ``lower_bound - tanh(v)``, where ``v`` is the summed relative violation, so agents still see
+    get ``lower_bound - squash(v)``, where ``v`` is the summed relative violation, so agents still see
     which violating design is closer; with an unbounded inner objective they get
-    ``inner - penalty · v``.
+    ``inner - penalty · v``.  ``squash`` is ``"tanh"`` (default; saturates: a violation of 5 and one
+    of 50 look alike) or ``"ratio"``, ``v / (1 + v)``, which keeps ordering violations of 10× and
+    100× apart (designs of a large space can miss a spec by orders of magnitude).
     """
 
-    def __init__(self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1e3):
+    def __init__(self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1e3,
+                 squash: Literal["tanh", "ratio"] = "tanh"):
         if not budgets:
             raise InvalidParameterError("Constrained needs at least one budget")
+        if squash not in ("tanh", "ratio"):
+            raise InvalidParameterError(f"Constrained: unknown squash {squash!r}; allowed: 'tanh', 'ratio'")
+        self.squash = squash
         self.objective = objective
         self.budgets = {k: float(v) for k, v in budgets.items()}
         self.penalty = float(penalty)
@@ -297,12 +303,15 @@ class Constrained(Objective):
         inner = self.objective.score(results)
         v = self.violation(results)
         lo = self.objective.bounds[0]
-        over = (lo - np.tanh(v)) if math.isfinite(lo) else inner - self.penalty * v
+        squashed = np.tanh(v) if self.squash == "tanh" else v / (1.0 + v)
+        over = (lo - squashed) if math.isfinite(lo) else inner - self.penalty * v
         return np.where(v > 0, over, inner)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "constrained", "objective": self.objective.to_dict(), "budgets": dict(self.budgets),
-                "penalty": self.penalty}
+        out = {"kind": "constrained", "objective": self.objective.to_dict(), "budgets": dict(self.budgets),
+               "penalty": self.penalty}
+        # the default is left out so that configs (and their hashes) written before ``squash`` existed stay valid
+        return out if self.squash == "tanh" else {**out, "squash": self.squash}
 
 
 class MultiObjective(Objective):
@@ -425,9 +434,10 @@ def _hso(p: np.ndarray) -> float:
     return vol
 
 
-def _constrained(objective: Mapping[str, Any], budgets: Mapping[str, float], penalty: float = 1e3) -> Constrained:
+def _constrained(objective: Mapping[str, Any], budgets: Mapping[str, float], penalty: float = 1e3,
+                 squash: Literal["tanh", "ratio"] = "tanh") -> Constrained:
     """``{"kind": "constrained", "objective": {...}, "budgets": {...}}``: the inner objective from its dict."""
-    return Constrained(objective_from_dict(objective), budgets, penalty)
+    return Constrained(objective_from_dict(objective), budgets, penalty, squash)
 
 
 #: objective kind → factory taking the dict's other fields as keyword arguments

@@ -10,7 +10,13 @@ architecture runs on an accelerator.  Nothing heavy loads at import: tables load
 from archgym.simulators.codesign.hardware import TEMPLATES, Budgets, ConfigGrid, array_shape
 from archgym.simulators.codesign.model import CoDesignSimulator
 from archgym.simulators.codesign.task import TASKS, Task, load_task
-from archgym.simulators.codesign.workload import BUILTIN_WORKLOADS, TaskSpec, Workload, load_workload, parse_workload
+from archgym.simulators.codesign.workload import (
+           BUILTIN_WORKLOADS,
+           TaskSpec,
+           Workload,
+           load_workload,
+           parse_workload,
+)
 
 __all__ = ["BUILTIN_WORKLOADS", "TASKS", "TEMPLATES", "Budgets", "CoDesignSimulator", "ConfigGrid", "Task", "TaskSpec",
            "Workload", "array_shape", "load_task", "load_workload", "parse_workload"]

@@ -73,9 +73,10 @@ class CoDesignSimulator(Simulator):
     Objective:
         NASAIC's form: maximise the weighted mean accuracy subject to the workload's specs on every
         task's latency, the energy and the area — ``Constrained(WeightedMean(accuracies),
-        specs)``: a design meeting every spec scores its weighted accuracy / 100 in [0, 1]; one
-        missing a spec scores ``-tanh(Σ relative excess)`` in (-1, 0), so it ranks below every
-        spec-meeting design, the further it misses the lower; infeasible (over budget): -2.
+        specs, squash="ratio")``: a design meeting every spec scores its weighted accuracy / 100 in
+        [0, 1]; one missing a spec scores ``-v / (1 + v)`` in (-1, 0), ``v`` the summed relative
+        excess over the specs, so it ranks below every spec-meeting design, the further it misses the
+        lower (without saturating: random designs can miss by 100×); infeasible (over budget): -1.
 
     Workloads:
         ``workload=`` ``cifar10+digits`` (default) or ``cifar10x2`` (a tight-deadline and a
@@ -183,7 +184,7 @@ class CoDesignSimulator(Simulator):
         weights = {f"accuracy_{t.label}": t.weight for t in self.spec.tasks}
         return {"kind": "constrained", "objective": {"kind": "weighted_mean", "weights": weights, "lower": 0.0,
                                                      "upper": 100.0},
-                "budgets": self.spec.specs()}
+                "budgets": self.spec.specs(), "squash": "ratio"}
 
     def config(self) -> dict[str, Any]:
         tables = {spec.label: {"task": task.name, "dataset": task.dataset, "archs": len(task.accuracy_table),
