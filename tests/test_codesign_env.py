@@ -277,3 +277,22 @@ def test_constrained_ratio_squash_keeps_large_violations_apart() -> None:
     assert objective_from_dict(Constrained(inner, {"lat": 1.0}, squash="ratio").to_dict()).squash == "ratio"
     with pytest.raises(InvalidParameterError, match="unknown squash 'log'"):
         Constrained(Maximize("acc"), {"lat": 1.0}, squash="log")  # type: ignore[arg-type]
+
+
+def test_fixed_knobs_leave_the_space_and_keep_their_values(sim: CoDesignSimulator) -> None:
+    base = design()
+    hw = {k: v for k, v in base.items() if k.startswith("sa") or k.endswith("_sa")}
+    nas = CoDesignSimulator(WL, tasks={"cifar10": tiny_task(), "digits": tiny_task("digits")}, fixed=hw)
+    assert nas.space.names == ("a_width", "a_op", "b_width", "b_op")
+    assert nas.groups == {"a": ["a_width", "a_op"], "b": ["b_width", "b_op"]}
+    net = {k: v for k, v in base.items() if k not in hw}
+    r_nas, r_full = nas.evaluate([net]), sim.evaluate([base])
+    for k in sim.metric_names:
+        assert r_nas[k][0] == r_full[k][0], k
+    assert nas.config()["fixed"] == hw and nas.config_hash() != sim.config_hash()
+    with pytest.raises(UnknownNameError, match="fixed= names unknown knob 'sa0_pe'"):
+        CoDesignSimulator(WL, tasks={"cifar10": tiny_task(), "digits": tiny_task("digits")}, fixed={"sa0_pe": 64})
+    with pytest.raises(InvalidParameterError, match=r"fixed: knob 'sa0_pes' = 100 is not allowed: expected one of 64"):
+        CoDesignSimulator(WL, tasks={"cifar10": tiny_task(), "digits": tiny_task("digits")}, fixed={"sa0_pes": 100})
+    with pytest.raises(InvalidParameterError, match="holds every knob"):
+        CoDesignSimulator(WL, tasks={"cifar10": tiny_task(), "digits": tiny_task("digits")}, fixed=base)

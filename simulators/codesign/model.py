@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from archgym._files import plain as _plain
+from archgym.errors import InvalidParameterError, UnknownNameError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.codesign.hardware import (
     BWS,
@@ -84,6 +86,8 @@ class CoDesignSimulator(Simulator):
         are common among random designs (measured fractions in experiments/codesign/README.md),
         or the path of a JSON/YAML workload file (see :mod:`~archgym.simulators.codesign.workload`).
         ``tasks=`` maps task names to task objects, to use network spaces other than the built-in.
+        ``fixed=`` holds knobs at given values and leaves them out of the space (NAS alone on fixed
+        hardware, or hardware search for fixed networks: the baselines of co-exploration).
 
     Version history:
         v0 (model 1): first release.
@@ -93,12 +97,18 @@ class CoDesignSimulator(Simulator):
     version = "1"
 
     def __init__(self, workload: str | Path | Workload = "cifar10+digits", tech: Technology | None = None,
-                 tasks: Mapping[str, Any] | None = None):
+                 tasks: Mapping[str, Any] | None = None, fixed: Mapping[str, Any] | None = None):
         """Args:
             workload: built-in name, path of a JSON/YAML workload file, or a :class:`Workload`.
             tech: energy/area/clock parameters of the systolic model.
             tasks: task name → task object (``knobs``, ``accuracy_metrics``, ``accuracy_table``,
                 ``arch_index``, ``layers``); default: the built-in tasks (``task.load_task``).
+            fixed: knob → value held fixed and left out of the design space, e.g. all hardware
+                knobs (NAS alone) or all network knobs (hardware search for given networks), as
+                the successive and hardware-only baselines of co-exploration need.
+
+        Raises:
+            InvalidParameterError: ``fixed`` names an unknown knob or a value it does not allow.
         """
         self.spec = load_workload(workload)
         self.workload = str(workload) if isinstance(workload, str | Path) else self.spec.name
@@ -109,8 +119,26 @@ class CoDesignSimulator(Simulator):
         self.budgets = Budgets(self.spec.pe_budget, self.spec.dram_GBps)
         self.costs = LayerCosts(self.grid, self.tech)
         self.nets = tuple(NetworkCosts(task, len(task.accuracy_table), self.costs) for task in self.tasks)
-        self.space, self._knobs = self._build_space()
+        self.full_space, self._knobs = self._build_space()
+        self.fixed = self._check_fixed(fixed or {})
+        free = tuple(p for p in self.full_space.params if p.name not in self.fixed)
+        if not free:
+            raise InvalidParameterError("fixed= holds every knob; leave at least one to search")
+        self.space = DesignSpace(free)
         self.metrics = self._build_metrics()
+
+    def _check_fixed(self, fixed: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(fixed, Mapping):
+            raise InvalidParameterError(f"fixed must map knob names to values, got {fixed!r}")
+        out = {}
+        for k, v in fixed.items():
+            if k not in self.full_space:
+                raise UnknownNameError("knob", k, self.full_space.names, prefix="fixed= names unknown knob")
+            p = self.full_space[k]
+            if not p.contains(v):
+                raise InvalidParameterError(f"fixed: knob {k!r} = {v!r} is not allowed: expected {p.allowed()}")
+            out[k] = _plain(v)
+        return out
 
     @staticmethod
     def _task(name: str, given: Mapping[str, Any] | None) -> Any:
@@ -177,7 +205,8 @@ class CoDesignSimulator(Simulator):
             out[spec.label] = list(names) + ([f"{spec.label}_sa"] if self.n_sa > 1 else [])
         for j in range(self.n_sa):
             out[f"sa{j}"] = [f"sa{j}_{k}" for k in ("template", "pes", "bw", "sram_kB")]
-        return out
+        free = {g: [k for k in knobs if k in self.space] for g, knobs in out.items()}
+        return {g: knobs for g, knobs in free.items() if knobs}
 
     def default_objective(self) -> dict[str, Any]:
         """NASAIC's form on this workload's specs (see the class docstring)."""
@@ -191,16 +220,21 @@ class CoDesignSimulator(Simulator):
                                "accuracy_sha": hashlib.sha256(np.ascontiguousarray(task.accuracy_table,
                                                                                    dtype=float).tobytes()).hexdigest()[:16]}
                   for spec, task in zip(self.spec.tasks, self.tasks, strict=True)}
-        return {"workload": self.spec.to_dict(), "tasks": tables, "tech": self.tech.to_dict()}
+        return {"workload": self.spec.to_dict(), "tasks": tables, "tech": self.tech.to_dict(), "fixed": self.fixed}
 
     # ---- evaluation ------------------------------------------------------------------------
     def _evaluate(self, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         n = len(next(iter(d.values())))
+        if self.fixed:
+            d = dict(d)
+            for k, v in self.fixed.items():
+                p = self.full_space[k]
+                d[k] = np.repeat(p.value_at(_indices(p, np.array([v]))), n)
         out: dict[str, np.ndarray] = {}
         archs, mapping = [], []
         weighted = np.zeros(n)
         for spec, task, names in zip(self.spec.tasks, self.tasks, self._knobs, strict=True):
-            idx = np.stack([_indices(self.space[k], d[k]) for k in names], axis=1)
+            idx = np.stack([_indices(self.full_space[k], d[k]) for k in names], axis=1)
             arch = np.asarray(task.arch_index(idx), dtype=np.int64)
             acc = np.asarray(task.accuracy_table, dtype=float)[arch]
             out[f"accuracy_{spec.label}"] = acc[:, 0]
@@ -208,10 +242,10 @@ class CoDesignSimulator(Simulator):
                 out[f"{m}_{spec.label}"] = acc[:, i]
             weighted = weighted + spec.weight * acc[:, 0]
             archs.append(arch)
-            mapping.append(_indices(self.space[f"{spec.label}_sa"], d[f"{spec.label}_sa"]) if self.n_sa > 1
+            mapping.append(_indices(self.full_space[f"{spec.label}_sa"], d[f"{spec.label}_sa"]) if self.n_sa > 1
                            else np.zeros(n, dtype=np.int64))
         out["weighted_accuracy"] = weighted / sum(t.weight for t in self.spec.tasks)
-        sa = {key: np.stack([_indices(self.space[f"sa{j}_{name}"], d[f"sa{j}_{name}"]) for j in range(self.n_sa)])
+        sa = {key: np.stack([_indices(self.full_space[f"sa{j}_{name}"], d[f"sa{j}_{name}"]) for j in range(self.n_sa)])
               for key, name in (("template", "template"), ("pes", "pes"), ("bw", "bw"), ("sram", "sram_kB"))}
         hw = evaluate_chip(self.costs, self.nets, archs, mapping, sa, self.grid, self.budgets, self.tech)
         latency = hw.pop("task_latency_ms")
