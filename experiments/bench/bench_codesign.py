@@ -44,7 +44,7 @@ def best_time(fn, repeats: int) -> float:
 def direct(sim, designs: list[dict]) -> None:
     """Cost every (task network, its sub-accelerator) with a SystolicSimulator built for it."""
     for d in designs:
-        for spec, task, names in zip(sim.spec.tasks, sim.tasks, sim._knobs, strict=True):
+        for spec, task, names in zip(sim.spec.tasks, sim.tasks, sim.network_knobs.values(), strict=True):
             idx = np.array([[sim.space[k].choices.index(d[k]) for k in names]])
             arch = int(task.arch_index(idx)[0])
             j = d.get(f"{spec.label}_sa", "sa0")

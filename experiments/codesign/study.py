@@ -51,7 +51,7 @@ def simulator(workload: str, fixed: dict[str, Any] | None = None) -> Any:
 
 
 def network_knobs(sim: Any) -> list[str]:
-    return [k for names in sim._knobs for k in names]
+    return [k for names in sim.network_knobs.values() for k in names]
 
 
 def default_hw(sim: Any) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def default_hw(sim: Any) -> dict[str, Any]:
 def best_networks(sim: Any) -> dict[str, Any]:
     """The knob values of every task's most accurate network (main accuracy; first of ties)."""
     out = {}
-    for spec, task, names in zip(sim.spec.tasks, sim.tasks, sim._knobs, strict=True):
+    for task, names in zip(sim.tasks, sim.network_knobs.values(), strict=True):
         arch = int(np.argmax(task.accuracy_table[:, 0]))
         for k, i in zip(names, task.knob_indices(arch)[0].tolist(), strict=True):
             out[k] = sim.full_space[k].value_at(np.array([i]))[0].item()

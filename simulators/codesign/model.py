@@ -197,6 +197,11 @@ class CoDesignSimulator(Simulator):
         return tuple(out)
 
     @property
+    def network_knobs(self) -> dict[str, tuple[str, ...]]:
+        """Task label → the knob names of its network (in the full space, fixed or not)."""
+        return {spec.label: names for spec, names in zip(self.spec.tasks, self._knobs, strict=True)}
+
+    @property
     def groups(self) -> dict[str, list[str]]:
         """One agent per task network (its knobs and mapping) and one per sub-accelerator, for
         ``archgym.parallel_env(id, groups=sim.groups)`` and the ``marl`` agent."""
