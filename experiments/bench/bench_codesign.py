@@ -14,6 +14,7 @@ Rates (best of ``--repeats``; one core, ``OMP_NUM_THREADS=1``):
   the way without tables; the ratio says what the tables buy.
 
     python experiments/bench/bench_codesign.py [--n 20000] [--single 300] [--direct 100] [--repeats 3]
+        [--workloads cifar10+digits cifar10x2]
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ def direct(sim, designs: list[dict]) -> None:
                          "ofmap_sram_kB": d[f"{j}_sram_kB"], "dram_bw": d[f"{j}_bw"]}])
 
 
-def bench(n: int, single: int, n_direct: int, repeats: int) -> list[dict]:
+def bench(n: int, single: int, n_direct: int, repeats: int, workloads: list[str]) -> list[dict]:
     rows = []
-    for workload in BUILTIN_WORKLOADS:
+    for workload in workloads:
         t0 = time.perf_counter()
         make_simulator("CoDesign", workload=workload)  # tasks load once per process
         t_load = time.perf_counter() - t0
@@ -91,8 +92,9 @@ def main() -> None:
     ap.add_argument("--direct", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--workloads", nargs="+", default=list(BUILTIN_WORKLOADS), choices=list(BUILTIN_WORKLOADS))
     a = ap.parse_args()
-    rows = bench(a.n, a.single, a.direct, a.repeats)
+    rows = bench(a.n, a.single, a.direct, a.repeats, a.workloads)
     print(f"| workload | task load s | build s | layer shapes | cold batch /s | warm batch /s | fresh batch /s "
           f"| single /s | direct systolic /s | warm / {TARGET:,} target | warm / direct |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -84,8 +84,8 @@ BUILTIN_WORKLOADS: dict[str, Workload] = {
         energy_mJ=0.5, area_mm2=4.0),
     "cifar10x2": Workload(
         "cifar10x2",
-        (TaskSpec("fast", "cifar10", latency_ms=0.5), TaskSpec("slow", "cifar10", latency_ms=2.0)),
-        energy_mJ=0.8, area_mm2=4.0),
+        (TaskSpec("fast", "cifar10", latency_ms=1.0), TaskSpec("slow", "cifar10", latency_ms=4.0)),
+        energy_mJ=1.0, area_mm2=4.0),
 }
 
 
