@@ -296,3 +296,62 @@ def test_fixed_knobs_leave_the_space_and_keep_their_values(sim: CoDesignSimulato
         CoDesignSimulator(WL, tasks={"cifar10": tiny_task(), "digits": tiny_task("digits")}, fixed={"sa0_pes": 100})
     with pytest.raises(InvalidParameterError, match="holds every knob"):
         CoDesignSimulator(WL, tasks={"cifar10": tiny_task(), "digits": tiny_task("digits")}, fixed=base)
+
+
+# ---- the built-in tasks -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def builtin() -> dict[str, CoDesignSimulator]:
+    from archgym.registry import make_simulator
+
+    return {w: make_simulator("CoDesign", workload=w) for w in ("cifar10+digits", "cifar10x2")}
+
+
+@pytest.mark.parametrize("workload", ["cifar10+digits", "cifar10x2"])
+def test_builtin_workload_accuracies_are_the_task_tables(builtin, workload: str) -> None:
+    sim = builtin[workload]
+    designs = sim.space.sample_indices(np.random.default_rng(5), 50)
+    r = sim.evaluate_indices(designs)
+    for spec, task in zip(sim.spec.tasks, sim.tasks, strict=True):
+        cols = [sim.space.names.index(k) for k in sim.network_knobs[spec.label]]
+        arch = task.arch_index(designs[:, cols])
+        np.testing.assert_array_equal(r[f"accuracy_{spec.label}"], task.accuracy_table[arch, 0])
+        for i, m in enumerate(task.accuracy_metrics[1:], start=1):
+            np.testing.assert_array_equal(r[f"{m}_{spec.label}"], task.accuracy_table[arch, i])
+
+
+@pytest.mark.parametrize("workload", ["cifar10+digits", "cifar10x2"])
+def test_builtin_specs_are_met_and_missed_by_random_designs(builtin, workload: str) -> None:
+    # the documented default specs: both spec-meeting and violating designs are common
+    sim = builtin[workload]
+    r = sim.evaluate_indices(sim.space.sample_indices(np.random.default_rng(0), 3000))
+    meets = r["feasible"].copy()
+    for k, v in sim.spec.specs().items():
+        meets &= r[k] <= v
+    assert 0.05 < meets.mean() < 0.5, meets.mean()
+    assert 0.5 < r["feasible"].mean() < 0.95
+
+
+def test_pettingzoo_view_one_agent_per_network_and_sub_accelerator(builtin) -> None:
+    from pettingzoo.test import parallel_api_test
+
+    import archgym
+
+    sim = builtin["cifar10x2"]
+    penv = archgym.parallel_env("archgym/CoDesign-v0", groups=sim.groups, workload="cifar10x2", max_steps=4)
+    assert penv.possible_agents == ["fast", "slow", "sa0", "sa1"]
+    parallel_api_test(penv, num_cycles=10)
+
+
+def test_gymnasium_make_with_a_workload_file(tmp_path) -> None:
+    import gymnasium as gym
+
+    import archgym  # noqa: F401  (registers the envs)
+
+    path = _write(tmp_path, "pair.json", GOOD)
+    env = gym.make("archgym/CoDesign-v0", workload=path)
+    env.reset(seed=0)
+    _, reward, _, _, info = env.step(env.action_space.sample())
+    assert set(info["metrics"]) >= {"accuracy_cls", "accuracy_dig", "latency_ms_cls", "energy_mJ", "area_mm2"}
+    assert env.unwrapped.objective.to_dict()["budgets"]["latency_ms_dig"] == pytest.approx(0.02)
+    with pytest.raises(UnknownNameError, match="unknown workload"):
+        gym.make("archgym/CoDesign-v0", workload="cifar100")

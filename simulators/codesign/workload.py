@@ -74,14 +74,18 @@ class Workload:
         return {**asdict(self), "tasks": [asdict(t) for t in self.tasks]}
 
 
-# Default specs: chosen so that over uniformly random designs both spec-meeting and violating
-# designs are common (fractions measured by experiments/codesign/spec_fractions.py, quoted in
-# the simulator's docstring and experiments/codesign/README.md).
+# Default specs, chosen from the metric quantiles over 20,000 uniformly random designs
+# (experiments/codesign/spec_fractions.py) so that both spec-meeting and violating designs are
+# common: about 11 % of random designs meet all specs on either workload, 82 % are within budget.
+# cifar10+digits: the most accurate pair meets the specs only on rare chips (0.05 % of random
+# hardware), and the digits deadline forces it off the CIFAR-10 network's sub-accelerator.
+# cifar10x2: the most accurate CIFAR-10 network needs >= 0.69 mJ on any chip, so two of them miss
+# the 1 mJ energy spec on every chip; meeting it means choosing cheaper networks.
 BUILTIN_WORKLOADS: dict[str, Workload] = {
     "cifar10+digits": Workload(
         "cifar10+digits",
-        (TaskSpec("cifar10", "cifar10", latency_ms=1.0), TaskSpec("digits", "digits", latency_ms=0.02)),
-        energy_mJ=0.5, area_mm2=4.0),
+        (TaskSpec("cifar10", "cifar10", latency_ms=1.0), TaskSpec("digits", "digits", latency_ms=0.2)),
+        energy_mJ=0.8, area_mm2=4.0),
     "cifar10x2": Workload(
         "cifar10x2",
         (TaskSpec("fast", "cifar10", latency_ms=1.0), TaskSpec("slow", "cifar10", latency_ms=4.0)),
