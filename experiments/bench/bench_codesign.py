@@ -3,8 +3,9 @@ target and against costing the same designs directly with the systolic model.
 
 Rates (best of ``--repeats``; one core, ``OMP_NUM_THREADS=1``):
 
-* *cold batch*: a fresh simulator on ``--n`` random designs — every network met for the first time
-  has its layers derived and counted, and new layer shapes are costed on all configurations;
+* *cold batch*: a fresh simulator in a fresh process on ``--n`` random designs — every network met
+  for the first time has its layers derived (by the task) and counted, and new layer shapes are
+  costed on all configurations;
 * *warm batch*: the same call again (networks and shapes known: table look-ups only);
 * *fresh batch, warm tables*: ``--n`` other random designs after the first batch (new networks,
   mostly known shapes) — what a search sees after its first few hundred evaluations;
@@ -92,9 +93,30 @@ def main() -> None:
     ap.add_argument("--direct", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--workloads", nargs="+", default=list(BUILTIN_WORKLOADS), choices=list(BUILTIN_WORKLOADS))
     a = ap.parse_args()
-    rows = bench(a.n, a.single, a.direct, a.repeats, a.workloads)
+    if len(a.workloads) > 1:  # one process per workload: the tasks' layer caches live per process
+        import subprocess
+        import sys
+        import tempfile
+
+        rows = []
+        for w in a.workloads:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = f"{tmp}/rows.json"
+                subprocess.run([sys.executable, __file__, "--n", str(a.n), "--single", str(a.single), "--direct",
+                                str(a.direct), "--repeats", str(a.repeats), "--workloads", w, "--json", out,
+                                "--quiet"], check=True)
+                with open(out) as fh:
+                    rows += json.load(fh)
+    else:
+        rows = bench(a.n, a.single, a.direct, a.repeats, a.workloads)
+    if a.quiet:
+        from archgym._files import atomic_write_text
+
+        atomic_write_text(a.json, json.dumps(rows, indent=1))
+        return
     print(f"| workload | task load s | build s | layer shapes | cold batch /s | warm batch /s | fresh batch /s "
           f"| single /s | direct systolic /s | warm / {TARGET:,} target | warm / direct |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
