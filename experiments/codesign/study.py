@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--agents", nargs="+", default=list(AGENTS), choices=list(AGENTS))
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--report-dir", default=str(HERE), help="where results.md and figures/ go")
     a = ap.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, str(HERE))
     from report import write_report
 
-    write_report(out / "jobs", a.budget, HERE)
+    write_report(out / "jobs", a.budget, Path(a.report_dir))
 
 
 if __name__ == "__main__":

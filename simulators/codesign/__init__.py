@@ -7,7 +7,7 @@ architecture runs on an accelerator.  Nothing heavy loads at import: tables load
 :func:`load_task`.  ``CoDesignSimulator`` is the model behind ``archgym/CoDesign-v0``.
 """
 
-from archgym.simulators.codesign.hardware import TEMPLATES, Budgets, ConfigGrid, array_shape
+from archgym.simulators.codesign.hardware import TEMPLATES, ChipBudgets, ConfigGrid, array_shape
 from archgym.simulators.codesign.model import CoDesignSimulator
 from archgym.simulators.codesign.task import TASKS, Task, load_task
 from archgym.simulators.codesign.workload import (
@@ -18,5 +18,5 @@ from archgym.simulators.codesign.workload import (
            parse_workload,
 )
 
-__all__ = ["BUILTIN_WORKLOADS", "TASKS", "TEMPLATES", "Budgets", "CoDesignSimulator", "ConfigGrid", "Task", "TaskSpec",
+__all__ = ["BUILTIN_WORKLOADS", "TASKS", "TEMPLATES", "ChipBudgets", "CoDesignSimulator", "ConfigGrid", "Task", "TaskSpec",
            "Workload", "array_shape", "load_task", "load_workload", "parse_workload"]

@@ -188,7 +188,7 @@ class NetworkCosts:
 
 
 @dataclass(frozen=True)
-class Budgets:
+class ChipBudgets:
     """Global resources the sub-accelerators share."""
 
     pes: int = 4096
@@ -196,7 +196,7 @@ class Budgets:
 
 
 def evaluate_chip(costs: LayerCosts, nets: Sequence[NetworkCosts], archs: Sequence[np.ndarray], mapping: Sequence[np.ndarray],
-                  sa: dict[str, np.ndarray], grid: ConfigGrid, budgets: Budgets, tech: Technology
+                  sa: dict[str, np.ndarray], grid: ConfigGrid, budgets: ChipBudgets, tech: Technology
                   ) -> dict[str, np.ndarray]:
     """Cost a batch of chips running one inference of every task network.
 

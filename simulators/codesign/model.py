@@ -18,7 +18,7 @@ from archgym.simulators.codesign.hardware import (
     PES,
     SRAMS_KB,
     TEMPLATES,
-    Budgets,
+    ChipBudgets,
     ConfigGrid,
     LayerCosts,
     NetworkCosts,
@@ -116,7 +116,7 @@ class CoDesignSimulator(Simulator):
         self.tasks = tuple(self._task(t.task, tasks) for t in self.spec.tasks)
         self.n_sa = min(MAX_SUB_ACCELERATORS, len(self.tasks))
         self.grid = ConfigGrid()
-        self.budgets = Budgets(self.spec.pe_budget, self.spec.dram_GBps)
+        self.budgets = ChipBudgets(self.spec.pe_budget, self.spec.dram_GBps)
         self.costs = LayerCosts(self.grid, self.tech)
         self.nets = tuple(NetworkCosts(task, len(task.accuracy_table), self.costs) for task in self.tasks)
         self.full_space, self._knobs = self._build_space()
