@@ -94,8 +94,8 @@ class TaskLike(Protocol):
 
 
 def _shape_key(layer: Layer) -> tuple:
-    """A layer's cost depends on its shape, not its name."""
-    return (layer.P, layer.Wn, layer.K, layer.ifmap_words, layer.geometry)
+    """A layer's cost depends on its shape, not its name (sortable: no geometry sorts first)."""
+    return (layer.P, layer.Wn, layer.K, layer.ifmap_words, layer.geometry or ())
 
 
 class LayerCosts:
@@ -109,7 +109,7 @@ class LayerCosts:
         self.grid = grid
         self.tech = tech
         self._designs = grid.designs()
-        self.index: dict[tuple, int] = {}
+        self.index: dict[tuple, int] = {}  # shape key -> shape number (in the order shapes were met)
         self.latency_ms = np.zeros((0, grid.size))  # (shapes, configs)
         self.energy_mJ = np.zeros((0, grid.size))
         area = SystolicSimulator(network=Network("area", (Layer("probe", 1, 1, 1, 1),)), tech=tech)
@@ -154,6 +154,7 @@ class NetworkCosts:
         self.known = np.zeros(n_archs, dtype=bool)
         self.shapes: list[int] = []  # global shape number of each column of ``counts``
         self._column: dict[int, int] = {}
+        self._order: list[tuple[int, int]] = []  # (column, shape) sorted by shape key: the summation order
 
     def ensure(self, archs: np.ndarray) -> None:
         """Count the layer shapes of every network in ``archs`` not counted yet."""
@@ -167,18 +168,22 @@ class NetworkCosts:
                     self.counts = np.hstack([self.counts, np.zeros((self.counts.shape[0], 1), np.int64)])
             np.add.at(self.counts[a], [self._column[s] for s in shape_ids.tolist()], 1)
             self.known[a] = True
+        if todo.size:
+            keys = {v: k for k, v in self.costs.index.items()}
+            self._order = sorted(enumerate(self.shapes), key=lambda cs: keys[cs[1]])
 
     def cost(self, archs: np.ndarray, configs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latency (ms) and energy (mJ) of network ``archs[i]`` on configuration ``configs[i]``.
 
-        Summed shape by shape in a fixed order, element-wise, so the result of one design does not
-        depend on the batch it is in.
+        Summed shape by shape, element-wise, in the order of the shapes' keys (not the order they
+        were met in), so a design's result does not depend on its batch or on what was evaluated
+        before it: adding a zero-count shape adds an exact 0.0.
         """
         self.ensure(archs)
         lat = np.zeros(archs.shape)
         en = np.zeros(archs.shape)
         counts = self.counts[archs]
-        for col, s in enumerate(self.shapes):
+        for col, s in self._order:
             c = counts[:, col]
             if not c.any():
                 continue
