@@ -41,6 +41,7 @@ from archgym.objectives import (
     MultiObjective,
     Objective,
     Target,
+    WeightedMean,
     WeightedSum,
     hypervolume,
     pareto_mask,
@@ -90,6 +91,6 @@ __all__ = [
     "SweepSpecError", "UnknownNameError", "UnknownParameterError", "WorkloadError",
     "Budgets", "Categorical", "Constrained", "DesignSpace", "ENVS", "Integer", "InvalidDesignError",
     "Maximize", "Minimize", "MultiObjective", "Objective", "Ordinal", "Pow2", "Real", "Target",
-    "WeightedSum", "hypervolume", "make_env", "make_simulator", "pareto_mask", "AGENTS", "EnvEntry", "make",
+    "WeightedMean", "WeightedSum", "hypervolume", "make_env", "make_simulator", "pareto_mask", "AGENTS", "EnvEntry", "make",
     "make_agent", "register_agent", "register_simulator", *_LAZY,
 ]

@@ -9,6 +9,9 @@ single sign convention and, where it is a distance, a bounded one:
   With ``mode="at_most"`` the deviations are one-sided (budgets: being under costs nothing).
 * :class:`Minimize`, :class:`Maximize` — one metric, ``reward = ∓ value / scale``.
 * :class:`WeightedSum` — several metrics with explicit goals and weights.
+* :class:`WeightedMean` — the weighted mean of metrics that live on a known range (accuracies in
+  %), normalised to [0, 1]: a bounded inner objective for :class:`Constrained` (NASAIC's "maximise
+  accuracy subject to specs").
 * :class:`Constrained` — any objective plus budgets that a design must meet.
 * :class:`MultiObjective` — a vector of metrics for Pareto search (with :func:`pareto_mask` and
   :func:`hypervolume`), plus a scalarisation so the same object can drive a single-reward env.
@@ -267,20 +270,67 @@ class WeightedSum(Objective):
                 "scales": dict(self.scales), "infeasible_reward": self.infeasible_reward}
 
 
+class WeightedMean(Objective):
+    """``reward = Σ_i w_i · (clip(value_i, lower, upper) − lower) / (upper − lower) / Σ_i w_i``, in [0, 1].
+
+    For metrics on a common known range, such as accuracies in % (``lower=0, upper=100``).  Being
+    bounded, it makes :class:`Constrained` rank every design that meets its budgets above every
+    design that misses one (violators then ranked by how far they miss), which is the
+    "maximise accuracy subject to the specs" form of network–accelerator co-exploration.
+
+    Args:
+        weights: metric → positive weight (higher values are better).
+        lower, upper: the range the metrics live on; values outside are clipped to it.
+    """
+
+    bounds = (0.0, 1.0)
+
+    def __init__(self, weights: Mapping[str, float], lower: float = 0.0, upper: float = 100.0,
+                 infeasible_reward: float = -1.0):
+        if not weights or any(not (math.isfinite(w) and w > 0) for w in weights.values()):
+            raise InvalidParameterError(f"WeightedMean needs a positive finite weight for at least one metric, "
+                                        f"got {dict(weights)}")
+        if not (math.isfinite(lower) and math.isfinite(upper) and upper > lower):
+            raise InvalidParameterError(f"WeightedMean needs finite lower < upper, got lower={lower}, upper={upper}")
+        self.weights = {k: float(v) for k, v in weights.items()}
+        self.lower, self.upper = float(lower), float(upper)
+        self.infeasible_reward = float(infeasible_reward)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(self.weights)
+
+    def score(self, results: Mapping[str, np.ndarray]) -> np.ndarray:
+        total = 0.0
+        for k, w in self.weights.items():
+            total = total + w * (np.clip(_column(results, k), self.lower, self.upper) - self.lower)
+        return np.asarray(total, dtype=float) / (sum(self.weights.values()) * (self.upper - self.lower))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "weighted_mean", "weights": dict(self.weights), "lower": self.lower, "upper": self.upper,
+                "infeasible_reward": self.infeasible_reward}
+
+
 class Constrained(Objective):
     """An objective subject to budgets (metric ≤ budget).
 
     Designs over budget rank below every design within budget: with a bounded inner objective they
-    get ``lower_bound - tanh(v)``, where ``v`` is the summed relative violation, so agents still see
+    get ``lower_bound - squash(v)``, where ``v`` is the summed relative violation, so agents still see
     which violating design is closer; with an unbounded inner objective they get
-    ``inner - penalty · v``.
+    ``inner - penalty · v``.  ``squash`` is ``"tanh"`` (default; saturates: a violation of 5 and one
+    of 50 look alike) or ``"ratio"``, ``v / (1 + v)``, which keeps ordering violations of 10× and
+    100× apart (designs of a large space can miss a spec by orders of magnitude).
     """
 
-    def __init__(self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1e3):
+    def __init__(self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1e3,
+                 squash: Literal["tanh", "ratio"] = "tanh"):
         if not isinstance(objective, Objective):
             raise InvalidParameterError(f"Constrained objective must be an Objective (or, in a dict, the inner "
                                         f"objective's dict), got {objective!r}")
         budgets = _mapping(budgets, "budgets")
+        if not isinstance(squash, str) or squash not in ("tanh", "ratio"):
+            raise InvalidParameterError(f"Constrained: unknown squash {squash!r}; allowed: 'tanh', 'ratio'")
+        self.squash = squash
         self.objective = objective
         self.budgets = {k: _real(v, f"budgets[{k!r}]", low=0.0, low_open=True) for k, v in budgets.items()}
         self.penalty = _real(penalty, "penalty", low=0.0)
@@ -300,12 +350,15 @@ class Constrained(Objective):
         inner = self.objective.score(results)
         v = self.violation(results)
         lo = self.objective.bounds[0]
-        over = (lo - np.tanh(v)) if math.isfinite(lo) else inner - self.penalty * v
+        squashed = np.tanh(v) if self.squash == "tanh" else v / (1.0 + v)
+        over = (lo - squashed) if math.isfinite(lo) else inner - self.penalty * v
         return np.where(v > 0, over, inner)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "constrained", "objective": self.objective.to_dict(), "budgets": dict(self.budgets),
-                "penalty": self.penalty}
+        out = {"kind": "constrained", "objective": self.objective.to_dict(), "budgets": dict(self.budgets),
+               "penalty": self.penalty}
+        # the default is left out so that configs (and their hashes) written before ``squash`` existed stay valid
+        return out if self.squash == "tanh" else {**out, "squash": self.squash}
 
 
 class MultiObjective(Objective):
@@ -433,18 +486,19 @@ def _hso(p: np.ndarray) -> float:
     return vol
 
 
-def _constrained(objective: Mapping[str, Any], budgets: Mapping[str, float], penalty: float = 1e3) -> Constrained:
+def _constrained(objective: Mapping[str, Any], budgets: Mapping[str, float], penalty: float = 1e3,
+                 squash: Literal["tanh", "ratio"] = "tanh") -> Constrained:
     """``{"kind": "constrained", "objective": {...}, "budgets": {...}}``: the inner objective from its dict."""
     if not isinstance(objective, Mapping):
         raise InvalidParameterError(f"objective kind 'constrained': field 'objective' must be the inner objective's "
                                     f"dict (with a 'kind'), got {objective!r}")
-    return Constrained(objective_from_dict(objective), budgets, penalty)
+    return Constrained(objective_from_dict(objective), budgets, penalty, squash)
 
 
 #: objective kind → factory taking the dict's other fields as keyword arguments
 OBJECTIVES: Registry[Any] = Registry("objective kind")
 for _kind, _factory in {"target": Target, "budgets": Budgets, "minimize": Minimize, "maximize": Maximize,
-                        "weighted_sum": WeightedSum, "constrained": _constrained, "multi": MultiObjective}.items():
+                        "weighted_sum": WeightedSum, "weighted_mean": WeightedMean, "constrained": _constrained, "multi": MultiObjective}.items():
     OBJECTIVES.register(_kind, _factory)
 
 

@@ -254,6 +254,14 @@ BUILTIN_ENVS: tuple[EnvEntry, ...] = (
         backends={"farsi": "archgym.simulators.soc.farsi_backend:FarsiSimulator"},
         summary="heterogeneous SoC from templates (cores, IPs, systolic arrays) on a task graph, FARSI-style",
     ),
+    EnvEntry(
+        name="CoDesign",
+        simulator="archgym.simulators.codesign:CoDesignSimulator",
+        objective=None,  # NASAIC's form on the workload's specs (CoDesignSimulator.default_objective)
+        # env kwargs: workload= (cifar10+digits, cifar10x2 or a JSON/YAML workload file)
+        summary="task networks with real accuracy tables + a heterogeneous ASIC of dataflow sub-accelerators, "
+                "searched together (NASAIC)",
+    ),
 )
 
 BUILTIN_AGENTS: dict[str, str] = {

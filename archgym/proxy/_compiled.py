@@ -44,9 +44,12 @@ class FlatForest:
     average: bool  # a forest (mean of trees) rather than one tree
     classes: np.ndarray | None  # classifier's classes_, None for regressors
     n_outputs: int
+    n_features: int  # the width of the rows the model was fitted on
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """What the scikit-learn model's ``predict`` returns, for rows of float features ``X``."""
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"X has {X.shape[-1]} features, but the model was fitted on {self.n_features}")
         out = _walk(np.ascontiguousarray(X, dtype=np.float32), self)
         if self.classes is not None:
             return self.classes.take(np.argmax(out, axis=1), axis=0)
@@ -94,7 +97,7 @@ def flatten(model: Any) -> FlatForest | None:
     return FlatForest(feature=cat[0], threshold=cat[1], left=cat[2], right=cat[3],
                       value=np.ascontiguousarray(cat[4]), roots=np.asarray(roots, np.int64), average=average,
                       classes=np.asarray(model.classes_) if classifier else None,
-                      n_outputs=1 if classifier else int(model.n_outputs_))
+                      n_outputs=1 if classifier else int(model.n_outputs_), n_features=int(model.n_features_in_))
 
 
 def _walk(X: np.ndarray, f: FlatForest) -> np.ndarray:
