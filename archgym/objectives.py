@@ -287,14 +287,15 @@ class WeightedMean(Objective):
 
     def __init__(self, weights: Mapping[str, float], lower: float = 0.0, upper: float = 100.0,
                  infeasible_reward: float = -1.0):
-        if not weights or any(not (math.isfinite(w) and w > 0) for w in weights.values()):
-            raise InvalidParameterError(f"WeightedMean needs a positive finite weight for at least one metric, "
-                                        f"got {dict(weights)}")
-        if not (math.isfinite(lower) and math.isfinite(upper) and upper > lower):
-            raise InvalidParameterError(f"WeightedMean needs finite lower < upper, got lower={lower}, upper={upper}")
-        self.weights = {k: float(v) for k, v in weights.items()}
-        self.lower, self.upper = float(lower), float(upper)
-        self.infeasible_reward = float(infeasible_reward)
+        weights = _mapping(weights, "weights")
+        try:
+            self.weights = {k: _real(w, f"weights[{k!r}]", low=0.0, low_open=True) for k, w in weights.items()}
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"WeightedMean needs a positive finite weight for every metric: {exc}") from None
+        self.lower, self.upper = _real(lower, "lower"), _real(upper, "upper")
+        if not self.upper > self.lower:
+            raise InvalidParameterError(f"WeightedMean needs lower < upper, got lower={lower}, upper={upper}")
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:

@@ -43,6 +43,8 @@ valid_objectives = st.one_of(
     st.builds(lambda k, m, s: {"kind": k, "metric": m, "scale": s}, st.sampled_from(["minimize", "maximize"]),
               st.sampled_from(METRICS), positive),
     st.builds(lambda w: {"kind": "weighted_sum", "weights": w}, metric_map),
+    st.builds(lambda w, lo: {"kind": "weighted_mean", "weights": w, "lower": lo, "upper": lo + 100.0}, metric_map,
+              st.floats(-1e3, 1e3)),
     st.builds(lambda g: {"kind": "multi", "goals": g, "ref_point": {k: 1e3 for k in g}}, goals),
     st.builds(lambda b: {"kind": "constrained", "objective": {"kind": "minimize", "metric": "latency_ms"},
                          "budgets": b}, metric_map),
