@@ -99,8 +99,8 @@ class DesignEnv(gym.Env):
 
     def __init__(self, simulator: Simulator, objective: Objective, max_steps: int = 16,
                  render_mode: str | None = None, env_id: str | None = None):
-        if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
-            raise InvalidParameterError(f"max_steps must be a positive integer, got {max_steps!r}")
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or not 1 <= max_steps < 2**31:
+            raise InvalidParameterError(f"max_steps must be an integer in [1, 2**31 - 1], got {max_steps!r}")
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise InvalidParameterError(f"render_mode must be None, 'ansi' or 'rgb_array', got {render_mode!r}")
         objective.check(simulator.metric_names)
@@ -156,20 +156,26 @@ class DesignEnv(gym.Env):
             InvalidDesignError: not one design (a batch, a scalar), not integers (booleans are
                 refused), or an index out of range (naming the parameter and its range).
         """
-        a = np.asarray(action)
         d = len(self.space)
+        try:
+            a = np.asarray(action)
+        except (ValueError, TypeError):  # ragged nested lists
+            raise InvalidDesignError(f"env.step takes one design, an index vector of shape ({d},); got "
+                                     f"{type(action).__name__} {str(action)[:80]}") from None
         if a.shape != (d,):
             raise InvalidDesignError(f"env.step takes one design, an index vector of shape ({d},); got shape "
                                      f"{a.shape} (evaluate a batch with env.unwrapped.evaluate)")
         if a.dtype.kind not in "iu":
             if a.dtype.kind != "f" or not np.all(np.isfinite(a) & (a == np.floor(a))):
                 raise InvalidDesignError(f"an action must hold integer indices, got {a.dtype} values {a.tolist()}")
-            a = a.astype(np.int64)
+            # range-checked before the cast, so 1e300 is reported as itself, not as a wrapped int64
+            a = np.where((a >= 0) & (a < self.space._nvec), a, np.where(a < 0, -1, self.space._nvec)).astype(np.int64)
         bad = (a < 0) | (a >= self.space._nvec)
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
             p = self.space.params[j]
-            raise InvalidDesignError(f"index {int(a[j])} for parameter {p.name!r} is out of range 0..{p.n - 1}")
+            raise InvalidDesignError(f"index {np.asarray(action).reshape(-1)[j].item()!r} for parameter {p.name!r} is out "
+                                     f"of range 0..{p.n - 1}")
         return a.astype(np.int64, copy=False)
 
     def render(self) -> str | np.ndarray | None:

@@ -56,6 +56,48 @@ def _feasible(results: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     return np.ones(n, bool) if f is None else np.asarray(f, dtype=bool).reshape(-1)
 
 
+def _real(value: Any, field: str, *, low: float = -math.inf, low_open: bool = False, nonzero: bool = False,
+          allow_neg_inf: bool = False) -> float:
+    """``value`` as a float, or an error naming ``field``: refuses strings, booleans (``True`` is
+    not 1.0), NaN, infinities (``-inf`` only where ``allow_neg_inf``), zero where ``nonzero``, and
+    values below ``low`` (or at it, where ``low_open``)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+        raise InvalidParameterError(f"{field} must be a number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if math.isnan(v) or v == math.inf or (v == -math.inf and not allow_neg_inf):
+        raise InvalidParameterError(f"{field} must be finite, got {value!r}")
+    if (v <= low if low_open else v < low) or (nonzero and v == 0):
+        what = f"{'>' if low_open else '>='} {low:g}" if low > -math.inf else "non-zero"
+        if nonzero and low > -math.inf:
+            what += " and non-zero"
+        raise InvalidParameterError(f"{field} must be {what}, got {value!r}")
+    return v
+
+
+def _mapping(value: Any, field: str, *, allow_empty: bool = False) -> dict[str, Any]:
+    """``value`` as a dict keyed by metric names (strings), or an error naming ``field``."""
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(f"{field} must be a mapping of metric name to value, got {value!r}")
+    if not value and not allow_empty:
+        raise InvalidParameterError(f"{field} must name at least one metric")
+    for k in value:
+        if not isinstance(k, str) or not k:
+            raise InvalidParameterError(f"{field}: metric names must be non-empty strings, got {k!r}")
+    return dict(value)
+
+
+def _subset(keys: Mapping[str, Any], field: str, of: Mapping[str, Any], of_field: str) -> None:
+    extra = [k for k in keys if k not in of]
+    if extra:
+        raise InvalidParameterError(f"{field} names metric(s) {extra} that are not in {of_field} {list(of)}")
+
+
+def _metric_name(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidParameterError(f"{field} must be a metric name (a non-empty string), got {value!r}")
+    return value
+
+
 class Objective(ABC):
     """Base class.  ``__call__(results) -> reward array``; subclasses implement :meth:`score`."""
 
@@ -118,19 +160,15 @@ class Target(Objective):
 
     def __init__(self, targets: Mapping[str, float], norm: Norm = "l2",
                  mode: Literal["two_sided", "at_most"] = "two_sided", infeasible_reward: float = -1.0):
-        if not targets:
-            raise InvalidParameterError("Target needs at least one metric target")
-        if norm not in _NORMS:
+        targets = _mapping(targets, "targets")
+        if not isinstance(norm, str) or norm not in _NORMS:
             raise InvalidParameterError(f"unknown norm {norm!r}; allowed: {sorted(_NORMS)}")
-        if mode not in ("two_sided", "at_most"):
+        if not isinstance(mode, str) or mode not in ("two_sided", "at_most"):
             raise InvalidParameterError(f"unknown mode {mode!r}; allowed: 'two_sided', 'at_most'")
-        for k, v in targets.items():
-            if not (math.isfinite(v) and v != 0):
-                raise InvalidParameterError(f"target for {k!r} must be finite and non-zero, got {v}")
-        self.targets = {k: float(v) for k, v in targets.items()}
+        self.targets = {k: _real(v, f"targets[{k!r}]", nonzero=True) for k, v in targets.items()}
         self.norm = norm
         self.mode = mode
-        self.infeasible_reward = float(infeasible_reward)
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -154,6 +192,9 @@ class Target(Objective):
 
 def Budgets(budgets: Mapping[str, float], norm: Norm = "l1", infeasible_reward: float = -1.0) -> Target:
     """FARSI-style budgets: reward 1 when every metric is within its budget, less the further over."""
+    budgets = _mapping(budgets, "budgets")
+    for k, v in budgets.items():
+        _real(v, f"budgets[{k!r}]", low=0.0, low_open=True)
     return Target(budgets, norm=norm, mode="at_most", infeasible_reward=infeasible_reward)
 
 
@@ -161,9 +202,9 @@ class Minimize(Objective):
     """Minimise one metric: ``reward = -value / scale``."""
 
     def __init__(self, metric: str, scale: float = 1.0, infeasible_reward: float = -math.inf):
-        if not scale > 0:
-            raise InvalidParameterError("scale must be positive")
-        self.metric, self.scale, self.infeasible_reward = metric, float(scale), float(infeasible_reward)
+        self.metric = _metric_name(metric, "metric")
+        self.scale = _real(scale, "scale", low=0.0, low_open=True)
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -198,16 +239,20 @@ class WeightedSum(Objective):
 
     def __init__(self, weights: Mapping[str, float], goals: Mapping[str, str] | None = None,
                  scales: Mapping[str, float] | None = None, infeasible_reward: float = -math.inf):
-        if not weights or any(w < 0 for w in weights.values()):
-            raise InvalidParameterError("WeightedSum needs non-negative weights for at least one metric")
-        goals = dict(goals or {})
-        bad = {k: g for k, g in goals.items() if g not in ("min", "max")}
+        weights = _mapping(weights, "weights")
+        self.weights = {k: _real(w, f"weights[{k!r}]", low=0.0) for k, w in weights.items()}
+        if not any(self.weights.values()):
+            raise InvalidParameterError(f"WeightedSum weights must have at least one positive weight, got {weights}")
+        goals = _mapping(goals or {}, "goals", allow_empty=True)
+        _subset(goals, "goals", weights, "weights")
+        bad = {k: g for k, g in goals.items() if not isinstance(g, str) or g not in ("min", "max")}
         if bad:
-            raise InvalidParameterError(f"goals must be 'min' or 'max', got {bad}")
-        self.weights = {k: float(v) for k, v in weights.items()}
+            raise InvalidParameterError(f"WeightedSum goals must be 'min' or 'max', got {bad}")
+        scales = _mapping(scales or {}, "scales", allow_empty=True)
+        _subset(scales, "scales", weights, "weights")
         self.goals = {k: goals.get(k, "min") for k in weights}
-        self.scales = {k: float((scales or {}).get(k, 1.0)) for k in weights}
-        self.infeasible_reward = float(infeasible_reward)
+        self.scales = {k: _real(scales.get(k, 1.0), f"scales[{k!r}]", low=0.0, low_open=True) for k in weights}
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -242,14 +287,15 @@ class WeightedMean(Objective):
 
     def __init__(self, weights: Mapping[str, float], lower: float = 0.0, upper: float = 100.0,
                  infeasible_reward: float = -1.0):
-        if not weights or any(not (math.isfinite(w) and w > 0) for w in weights.values()):
-            raise InvalidParameterError(f"WeightedMean needs a positive finite weight for at least one metric, "
-                                        f"got {dict(weights)}")
-        if not (math.isfinite(lower) and math.isfinite(upper) and upper > lower):
-            raise InvalidParameterError(f"WeightedMean needs finite lower < upper, got lower={lower}, upper={upper}")
-        self.weights = {k: float(v) for k, v in weights.items()}
-        self.lower, self.upper = float(lower), float(upper)
-        self.infeasible_reward = float(infeasible_reward)
+        weights = _mapping(weights, "weights")
+        try:
+            self.weights = {k: _real(w, f"weights[{k!r}]", low=0.0, low_open=True) for k, w in weights.items()}
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"WeightedMean needs a positive finite weight for every metric: {exc}") from None
+        self.lower, self.upper = _real(lower, "lower"), _real(upper, "upper")
+        if not self.upper > self.lower:
+            raise InvalidParameterError(f"WeightedMean needs lower < upper, got lower={lower}, upper={upper}")
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -279,14 +325,16 @@ class Constrained(Objective):
 
     def __init__(self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1e3,
                  squash: Literal["tanh", "ratio"] = "tanh"):
-        if not budgets:
-            raise InvalidParameterError("Constrained needs at least one budget")
-        if squash not in ("tanh", "ratio"):
+        if not isinstance(objective, Objective):
+            raise InvalidParameterError(f"Constrained objective must be an Objective (or, in a dict, the inner "
+                                        f"objective's dict), got {objective!r}")
+        budgets = _mapping(budgets, "budgets")
+        if not isinstance(squash, str) or squash not in ("tanh", "ratio"):
             raise InvalidParameterError(f"Constrained: unknown squash {squash!r}; allowed: 'tanh', 'ratio'")
         self.squash = squash
         self.objective = objective
-        self.budgets = {k: float(v) for k, v in budgets.items()}
-        self.penalty = float(penalty)
+        self.budgets = {k: _real(v, f"budgets[{k!r}]", low=0.0, low_open=True) for k, v in budgets.items()}
+        self.penalty = _real(penalty, "penalty", low=0.0)
         self.bounds = objective.bounds
         lo = objective.bounds[0]
         self.infeasible_reward = (lo - 1.0) if math.isfinite(lo) else objective.infeasible_reward
@@ -330,18 +378,23 @@ class MultiObjective(Objective):
 
     def __init__(self, goals: Mapping[str, str], ref_point: Mapping[str, float],
                  weights: Mapping[str, float] | None = None, infeasible_reward: float = -math.inf):
+        goals = _mapping(goals, "goals")
         if len(goals) < 2:
             raise InvalidParameterError("MultiObjective needs at least two metrics")
-        bad = {k: g for k, g in goals.items() if g not in ("min", "max")}
+        bad = {k: g for k, g in goals.items() if not isinstance(g, str) or g not in ("min", "max")}
         if bad:
-            raise InvalidParameterError(f"goals must be 'min' or 'max', got {bad}")
+            raise InvalidParameterError(f"MultiObjective goals must be 'min' or 'max', got {bad}")
+        ref_point = _mapping(ref_point, "ref_point")
         missing = [k for k in goals if k not in ref_point]
         if missing:
-            raise InvalidParameterError(f"ref_point lacks metric(s) {missing}")
+            raise InvalidParameterError(f"MultiObjective ref_point lacks metric(s) {missing}")
+        _subset(ref_point, "ref_point", goals, "goals")
+        weights = _mapping(weights or {}, "weights", allow_empty=True)
+        _subset(weights, "weights", goals, "goals")
         self.goals = dict(goals)
-        self.ref_point = {k: float(ref_point[k]) for k in goals}
-        self.weights = {k: float((weights or {}).get(k, 1.0)) for k in goals}
-        self.infeasible_reward = float(infeasible_reward)
+        self.ref_point = {k: _real(ref_point[k], f"ref_point[{k!r}]") for k in goals}
+        self.weights = {k: _real(weights.get(k, 1.0), f"weights[{k!r}]", low=0.0) for k in goals}
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -437,6 +490,9 @@ def _hso(p: np.ndarray) -> float:
 def _constrained(objective: Mapping[str, Any], budgets: Mapping[str, float], penalty: float = 1e3,
                  squash: Literal["tanh", "ratio"] = "tanh") -> Constrained:
     """``{"kind": "constrained", "objective": {...}, "budgets": {...}}``: the inner objective from its dict."""
+    if not isinstance(objective, Mapping):
+        raise InvalidParameterError(f"objective kind 'constrained': field 'objective' must be the inner objective's "
+                                    f"dict (with a 'kind'), got {objective!r}")
     return Constrained(objective_from_dict(objective), budgets, penalty, squash)
 
 

@@ -76,3 +76,13 @@ def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     str(REPO)], check=True, capture_output=True)
     (wheel,) = out.glob("archgym-*.whl")
     return wheel
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001  (pytest hook)
+    """Cases run per fuzz category (tests/test_fuzz_*.py), for the CI log."""
+    fuzzkit = sys.modules.get("fuzzkit")
+    lines = fuzzkit.summary() if fuzzkit is not None else []
+    if lines:
+        terminalreporter.section("fuzz cases")
+        for line in lines:
+            terminalreporter.write_line(line)

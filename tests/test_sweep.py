@@ -101,7 +101,7 @@ def test_bad_specs_name_the_file_and_the_key(tmp_path: Path, patch, key, words):
 def test_invalid_yaml_names_file_and_line(tmp_path: Path):
     p = tmp_path / "bad.yaml"
     p.write_text("budget: 3\nseeds: [0, 1\nenvs: []\n")
-    with pytest.raises(SweepSpecError, match=r"bad.yaml: line \d+: invalid YAML"):
+    with pytest.raises(SweepSpecError, match=r"bad.yaml: line \d+, column \d+: invalid YAML"):
         load_spec(p)
 
 

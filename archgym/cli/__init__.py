@@ -35,5 +35,28 @@ app.add_typer(dataset_app, name="dataset")
 app.add_typer(proxy_app, name="proxy")
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The ``archgym`` entry point: a usage error (an unknown option, a value of the wrong type, a
+    missing argument) is one ``error:`` line and status 2, like every other bad input, instead of
+    click's framed help box; Ctrl-C outside a run is one line and status 130."""
+    import sys
+
+    try:  # typer vendors click (the pinned typer does); fall back to click for other versions
+        from typer._click.exceptions import UsageError
+    except ImportError:  # pragma: no cover
+        from click.exceptions import UsageError
+
+    try:
+        code = app(args=argv, prog_name="archgym", standalone_mode=False)
+    except UsageError as exc:
+        if DEBUG["on"]:
+            raise
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        typer.secho(f"error: {exc.format_message()}{hint}", fg="red", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.secho("error: interrupted", fg="red", err=True)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
-from archgym.errors import ArchGymError, InvalidParameterError
+from archgym.errors import ArchGymError, InvalidParameterError, RunInterrupted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,14 +35,29 @@ def fail(msg: str, code: int = 2) -> None:
 
 
 def handle_errors(fn: F) -> F:
-    """Wrap a command: archgym and OS errors become one line and exit status 2."""
+    """Wrap a command: archgym and OS errors become one line and exit status 2; Ctrl-C one line
+    (for a run: how many evaluations were kept, where, and how to resume) and status 130."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except RunInterrupted as exc:
+            if DEBUG["on"]:
+                raise
+            where = (f"partial run kept at {exc.path}; rerun the same command to resume" if exc.path
+                     else "nothing kept (no output directory)")
+            fail(f"interrupted after {exc.done} of {exc.budget} evaluations; {where}", code=130)
+        except KeyboardInterrupt:
+            if DEBUG["on"]:
+                raise
+            fail("interrupted", code=130)
+        except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (`archgym envs | head`): nothing to report
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+            raise typer.Exit(141) from None  # 128 + SIGPIPE, as a shell reports it
         except (ArchGymError, OSError) as exc:
             if DEBUG["on"]:
                 raise
@@ -89,12 +105,13 @@ def load_config(text: str) -> Any:
     """A JSON value given inline, or the contents of a JSON/YAML file (safe loader)."""
     p = Path(text)
     if p.is_file():
-        import yaml
+        from archgym._text import YamlError, load_yaml, read_text
 
         try:
-            return yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise InvalidParameterError(f"{p}: not valid JSON/YAML ({exc})") from None
+            return load_yaml(read_text(p, "objective", max_bytes=2**20))
+        except YamlError as exc:
+            raise InvalidParameterError(f"{p}{', ' + exc.where if exc.where else ''}: not valid JSON/YAML "
+                                        f"({exc})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

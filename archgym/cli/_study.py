@@ -48,7 +48,7 @@ def agents() -> None:
 def run(
     env: Annotated[str, typer.Option(help="env id, e.g. archgym/DRAM-v0")] = "archgym/Systolic-v0",
     agent: Annotated[str, typer.Option(help="agent name (see `archgym agents`)")] = "random",
-    budget: Annotated[int, typer.Option(help="simulator evaluations")] = 200,
+    budget: Annotated[int, typer.Option(min=1, help="simulator evaluations")] = 200,
     seed: Annotated[int, typer.Option()] = 0,
     out: Annotated[Path, typer.Option(help="output directory (dataset, plot)")] = Path("runs"),
     set_: Annotated[list[str] | None, typer.Option("--set", help="agent hyperparameter key=value")] = None,
@@ -84,6 +84,8 @@ def run(
         "ref_point": {"latency_ms": 200, "area_mm2": 100}}'
     """
     one_thread()
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is an existing file; give a directory (created if missing)")
     from archgym.runner import run as run_study
 
     env_kwargs = parse_assignments(env_arg, "--env-arg")
@@ -105,10 +107,10 @@ def sweep(
     spec: Annotated[Path, typer.Argument(help="sweep spec (YAML): budget, seeds, envs (+objectives), agents (+grids)")],
     out: Annotated[Path | None, typer.Option(help="directory of run files (default: the spec's out:); "
                                                   "finished runs found there are skipped")] = None,
-    workers: Annotated[int, typer.Option(help="parallel processes (default: all cores)")] = 0,
+    workers: Annotated[int, typer.Option(min=0, help="parallel processes (default 0: all cores)")] = 0,
     backend: Annotated[str, typer.Option(help="local (process pool) or ray")] = "local",
     address: Annotated[str | None, typer.Option(help="Ray cluster address (default: RAY_ADDRESS, else local Ray)")] = None,
-    batch_size: Annotated[int, typer.Option(help="runs per Ray task (default: ~8 tasks per cluster CPU)")] = 0,
+    batch_size: Annotated[int, typer.Option(min=0, help="runs per Ray task (default 0: ~8 tasks per cluster CPU)")] = 0,
     dry_run: Annotated[bool, typer.Option(help="only count runs done and pending")] = False,
     progress: Annotated[bool, typer.Option(help="progress bar (runs done, failed, ETA)")] = True,
 ) -> None:
@@ -116,10 +118,14 @@ def sweep(
     one_thread()
     from archgym.sweep import SUMMARY_HEADER, load_spec, pending, run_sweep, summary_rows, write_summary
 
+    if backend not in ("local", "ray"):
+        fail(f"--backend must be 'local' or 'ray', got {backend!r}")
     sw = load_spec(spec)
     target = out if out is not None else (Path(sw.out) if sw.out else None)
     if target is None:
         fail(f"{spec}: no output directory; give out: in the spec or --out")
+    if target.exists() and not target.is_dir():
+        fail(f"output directory {target} is an existing file; give a directory (created if missing)")
     todo = pending(sw, target) if target.is_dir() else list(sw.runs)
     typer.echo(f"{len(sw.runs)} runs in {spec}: {len(sw.runs) - len(todo)} done, {len(todo)} to run -> {target}/")
     if dry_run:

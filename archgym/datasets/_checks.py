@@ -70,7 +70,9 @@ def content_problems(df: Any, meta: Mapping[str, Any], source: Any) -> list[str]
         if isinstance(expected, int) and not isinstance(expected, bool) and len(df) != expected:
             what = "evaluations" if incomplete else "budget"
             problems.append(f"{source}: has {len(df)} rows but its metadata {what} is {expected}")
-    units = {m["name"]: m.get("unit") for m in meta.get("metrics") or [] if isinstance(m, dict) and "name" in m}
+    listed = meta.get("metrics")  # anything but a list is reported by metadata_problems
+    units = {m["name"]: m.get("unit") for m in (listed if isinstance(listed, list) else [])
+             if isinstance(m, dict) and isinstance(m.get("name"), str)}
     for col in (c for c in df.columns if c.startswith(METRIC_PREFIX)):
         try:
             values = df[col].to_numpy(dtype=float, na_value=np.nan)
