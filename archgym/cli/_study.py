@@ -76,6 +76,9 @@ def run(
     weighted_sum (goals default to min; scales normalise):
       '{"kind": "weighted_sum", "weights": {"latency_ms": 1, "energy_mJ": 0.5},
         "scales": {"energy_mJ": 10}}'
+    weighted_mean (metrics on a common range, e.g. accuracies in %, in [0, 1]):
+      '{"kind": "weighted_mean", "weights": {"accuracy_cifar10": 2,
+        "accuracy_digits": 1}, "lower": 0, "upper": 100}'
     constrained (an inner objective subject to budgets):
       '{"kind": "constrained", "budgets": {"area_mm2": 10},
         "objective": {"kind": "minimize", "metric": "energy_mJ"}}'
