@@ -124,7 +124,9 @@ def import_(csv: Annotated[Path, typer.Argument(help="CSV with a header, one row
 def train(paths: Paths,
           out: Annotated[Path, typer.Option(help="where to save the proxy (one file)")],
           env: Annotated[str | None, typer.Option(help="env the proxy stands in for (space, metric units)")] = None,
-          estimator: Annotated[str, typer.Option(help="tree, rf, extra, hgb, gp, knn, mlp or linear")] = "rf",
+          estimator: Annotated[str, typer.Option(help="auto (validated on the training designs: the "
+                                                 "cheapest of tree, rf, extra within 10% of the most accurate), "
+                                                 "or tree, rf, extra, hgb, gp, knn, mlp, linear")] = "auto",
           metric: Annotated[list[str] | None, typer.Option(help="metrics to model (default: all)")] = None,
           workload: Annotated[str | None, typer.Option(help="pick one workload of a mixed dataset")] = None,
           test_size: Annotated[float, typer.Option(help="held-out fraction of designs")] = 0.2,
@@ -150,6 +152,12 @@ def train(paths: Paths,
     proxy, report = fit_proxy(df, metrics=metric or None,
                               estimator=estimator, reference=ref, workload=workload, test_size=test_size,
                               seed=seed, multi_output=multi_output, metadata=meta)
+    if "selection" in report.extra:
+        rows = report.extra["selection"]
+        typer.echo("estimator chosen by validation on the training designs (worst-metric rel. RMSE %):")
+        for r in rows:
+            mark = "  <- chosen" if r["chosen"] else ""
+            typer.echo(f"  {r['estimator']:6s} {r['worst']:.3f} %  {r['us_per_design']:.2f} µs/design{mark}")
     typer.echo(report.to_markdown())
     typer.echo(f"saved {proxy.save(out)}  (use it as: gymnasium.make(ENV_ID, backend='proxy:{out}'))")
 

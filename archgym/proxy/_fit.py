@@ -136,6 +136,36 @@ def split_designs(dataset: Any, space: DesignSpace | None = None, *, test_size: 
     return df.iloc[np.sort(train_idx)].reset_index(drop=True), df.iloc[np.sort(test_idx)].reset_index(drop=True)
 
 
+#: the ``estimator`` value that picks one by validation (the CLI's default)
+AUTO = "auto"
+#: what ``auto`` chooses among: the tree family, which the compiled walk serves in ~µs per design
+#: (boosting is left out: 500 rounds per metric make it 100x slower to fit for no gain on our data)
+AUTO_CANDIDATES = ("tree", "rf", "extra")
+#: among estimators whose worst-metric validation error is within this factor of the best one's,
+#: ``auto`` takes the cheapest to predict (a proxy is for the search loop; equal accuracy, less time)
+AUTO_TOLERANCE = 1.10
+#: trees walked per design and metric: the prediction cost ``auto`` ranks by (a count, not a timing,
+#: so the choice is the same on every run and machine)
+AUTO_TREES = {"tree": 1, "rf": 100, "extra": 100}
+
+
+def choose_estimator(train: pd.DataFrame, metrics: Sequence[str], *, space: DesignSpace | None = None,
+                     reference: Simulator | None = None, seed: int = 0, log_target: bool | str = "auto",
+                     candidates: Sequence[str] = AUTO_CANDIDATES) -> tuple[str, pd.DataFrame]:
+    """``estimator="auto"``: validate :data:`AUTO_CANDIDATES` on a split of the training designs and
+    take the cheapest to predict (fewest trees, :data:`AUTO_TREES`; then the more accurate) of those
+    within :data:`AUTO_TOLERANCE` of the most accurate (worst-metric relative RMSE).  Returns the name
+    and the validation table (with a ``chosen`` column)."""
+    _, table = select_estimator(train, list(candidates), metrics=metrics, reference=reference, space=space,
+                                seed=seed + 1, log_target=log_target)
+    best = float(table["worst"].min())
+    near = table[table["worst"] <= best * AUTO_TOLERANCE + 1e-12]
+    near = near.assign(trees=near["estimator"].map(AUTO_TREES))
+    name = str(near.sort_values(["trees", "worst"], kind="stable").iloc[0]["estimator"])
+    table = table.assign(chosen=table["estimator"] == name)
+    return name, table
+
+
 def select_estimator(train: pd.DataFrame, candidates: Sequence[Any], *, metrics: Sequence[str],
                      reference: Simulator | None = None, space: DesignSpace | None = None, val_size: float = 0.25,
                      seed: int = 1, log_target: bool | str = "auto") -> tuple[Any, pd.DataFrame]:
@@ -180,7 +210,8 @@ def fit_proxy(dataset: Any, space: DesignSpace | None = None, metrics: Iterable[
         metrics: metric names (or :class:`Metric`) to model; default all of ``reference``'s, else all
             metric columns.  To serve as an env backend a proxy must model the metrics its
             objective reads (all of the simulator's, unless loaded with ``allow_subset``).
-        estimator: a name from :data:`archgym.proxy.ESTIMATORS` or a scikit-learn regressor.
+        estimator: a name from :data:`archgym.proxy.ESTIMATORS`, a scikit-learn regressor, or
+            ``"auto"`` (:func:`choose_estimator`: validated on the training designs only).
         log_target: fit log(metric) (``"auto"``: where all training values are positive); costs
             and times span decades, and relative error is what matters.
         test_size: fraction of unique designs held out for the report (0: no report, all used).
@@ -213,6 +244,11 @@ def fit_proxy(dataset: Any, space: DesignSpace | None = None, metrics: Iterable[
     tr = train_idx[usable[train_idx]]
     if len(tr) < 2:
         raise ProxyError(f"only {len(tr)} feasible training designs with finite metrics; need at least 2")
+    selection = None
+    if isinstance(estimator, str) and estimator == AUTO:
+        # chosen on the training designs alone, so the held-out report still scores an unseen split
+        estimator, selection = choose_estimator(df.iloc[np.sort(train_idx)], [m.name for m in mets], space=space,
+                                                reference=reference, seed=seed, log_target=log_target)
     X, Y = X_all[tr], targets[tr]
     models: dict[str, Any] = {}
     transforms: dict[str, tuple[bool, float, float]] = {}
@@ -247,6 +283,8 @@ def fit_proxy(dataset: Any, space: DesignSpace | None = None, metrics: Iterable[
     proxy = ProxySimulator(space, mets, models, transforms, (X.min(axis=0), X.max(axis=0)), source, data_hash,
                            est_name, clf)
     report = _report(proxy, X_all, D_all, targets, test_idx, usable, feasible, len(tr), mets, rng, timing_batch)
+    if selection is not None:
+        report.extra["selection"] = selection.to_dict("records")
     proxy.report = report.to_dict()
     return proxy, report
 
