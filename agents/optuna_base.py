@@ -6,10 +6,10 @@ budget counting and logging are the run loop's, exactly as for every other agent
 always constructed explicitly with the agent's seed (optuna 5 changed default samplers; a study
 must never silently use another algorithm).
 
-Distributions come from :meth:`DesignSpace.to_optuna`, except that ordered value lists (powers of
-two and other :class:`~archgym.spaces.Ordinal` parameters) are searched as an integer index
-(``ordinal_as_int=True``): ``to_optuna`` presents them as categorical choices, which throws away
-the order that TPE's Parzen estimators and the GP kernel can exploit.
+Distributions come from :meth:`DesignSpace.to_optuna`: ordered value lists (powers of two and
+other :class:`~archgym.spaces.Ordinal` parameters) are searched as an integer index
+(``ordinal_as_int=True``, ``to_optuna(ordered=True)``), which keeps the order that TPE's Parzen
+estimators and the GP kernel exploit; ``ordinal_as_int=False`` searches them as categorical choices.
 
 Infeasible designs are told with a finite penalty value (just below the worst seen) and, for
 samplers that support it, a constraint violation, so the sampler learns to avoid them.
@@ -27,7 +27,6 @@ import numpy as np
 from archgym.agent import Agent
 from archgym.agents.common import Fitness
 from archgym.errors import StateError
-from archgym.spaces import Ordinal
 
 VIOLATION_ATTR = "archgym_violation"
 
@@ -80,10 +79,7 @@ class OptunaAgent(Agent):
         optuna.logging.set_verbosity(optuna.logging.ERROR)  # per-trial chatter would drown the run
         self._fit = Fitness(objective, multi=self.multiobjective)
         self._worst_vec: np.ndarray | None = None
-        self._as_index = {p.name: p for p in space.params if self.ordinal_as_int and isinstance(p, Ordinal)}
-        self._dists = space.to_optuna()
-        for name, p in self._as_index.items():
-            self._dists[name] = optuna.distributions.IntDistribution(0, p.n - 1)
+        self._dists = space.to_optuna(ordered=bool(self.ordinal_as_int))
         self._pending: list[Any] = []
         self._study = self._create_study(self._new_sampler())
 
@@ -105,10 +101,7 @@ class OptunaAgent(Agent):
             warnings.simplefilter("ignore")
             trial = self._study.ask(self._dists)
         self._pending.append(trial)
-        design = {}
-        for p in self.space.params:
-            v = trial.params[p.name]
-            design[p.name] = p.value_at(np.array([v]))[0].item() if p.name in self._as_index else v
+        design = self.space.from_optuna(trial.params, ordered=bool(self.ordinal_as_int))
         # snap real values to the grid the env evaluates, so the design told is the design asked
         return self.space.decode(self.space.encode(design))  # type: ignore[return-value]
 

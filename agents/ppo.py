@@ -106,6 +106,7 @@ class PPOAgent(Agent):
         import torch
         from stable_baselines3 import PPO
         from stable_baselines3.common.callbacks import BaseCallback
+        from stable_baselines3.common.logger import Logger
 
         torch.set_num_threads(1)
         budget = int(budget)
@@ -123,6 +124,9 @@ class PPOAgent(Agent):
                     gamma=float(self.gamma), gae_lambda=float(self.gae_lambda), ent_coef=float(self.ent_coef),
                     clip_range=float(self.clip_range), policy_kwargs={"net_arch": [int(h) for h in self.net_arch]},
                     seed=self.seed, device="cpu", verbose=0)
+        # SB3's default logger makes an empty tempdir/SB3-<date> folder per learn(); the run loop
+        # logs every evaluation itself, so the learner's logger writes nowhere
+        model.set_logger(Logger(folder=None, output_formats=[]))
         # learn() stops when the callback returns False, i.e. right after the budget-th step
         model.learn(total_timesteps=budget + n_steps, callback=StopAtBudget())
         buf = io.BytesIO()

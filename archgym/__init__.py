@@ -18,11 +18,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+import archgym._installed  # noqa: F401  (first: a clear error when archgym is not installed)
 from archgym.errors import (
     ArchGymError,
     DatasetError,
     InvalidDesignError,
     InvalidParameterError,
+    NotInstalledError,
     ProxyError,
     SimulatorError,
     StateError,
@@ -39,6 +41,7 @@ from archgym.objectives import (
     MultiObjective,
     Objective,
     Target,
+    WeightedMean,
     WeightedSum,
     hypervolume,
     pareto_mask,
@@ -69,6 +72,8 @@ _LAZY = {
     "DesignEnv": ("archgym.envs", "DesignEnv"),
     "datasets": ("archgym.datasets", None),
     "proxy": ("archgym.proxy", None),
+    "wrappers": ("archgym.wrappers", None),
+    "SequentialDesign": ("archgym.wrappers", "SequentialDesign"),
 }
 
 
@@ -82,10 +87,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ArchGymError", "DatasetError", "InvalidParameterError", "ProxyError", "SimulatorError", "StateError",
+    "ArchGymError", "DatasetError", "InvalidParameterError", "NotInstalledError", "ProxyError", "SimulatorError", "StateError",
     "SweepSpecError", "UnknownNameError", "UnknownParameterError", "WorkloadError",
     "Budgets", "Categorical", "Constrained", "DesignSpace", "ENVS", "Integer", "InvalidDesignError",
     "Maximize", "Minimize", "MultiObjective", "Objective", "Ordinal", "Pow2", "Real", "Target",
-    "WeightedSum", "hypervolume", "make_env", "make_simulator", "pareto_mask", "AGENTS", "EnvEntry", "make",
+    "WeightedMean", "WeightedSum", "hypervolume", "make_env", "make_simulator", "pareto_mask", "AGENTS", "EnvEntry", "make",
     "make_agent", "register_agent", "register_simulator", *_LAZY,
 ]

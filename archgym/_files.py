@@ -35,7 +35,19 @@ def plain_dict(mapping: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process umask, read without changing it where the OS allows (Linux: /proc).
+
+    ``os.umask`` can only be read by setting it, and for that instant every file another thread
+    creates gets mode 0666; reading ``/proc/self/status`` has no such window.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)  # the fallback window makes files private rather than world-writable
     os.umask(mask)
     return mask
 

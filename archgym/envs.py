@@ -34,6 +34,40 @@ def observation(values: np.ndarray, feasible: np.ndarray, scales: np.ndarray) ->
     return np.concatenate([obs, feasible[:, None].astype(float)], axis=1).astype(np.float32)
 
 
+RGB_SIZE = (640, 384)  # width, height of an rgb_array frame in pixels
+
+
+def render_rgb(title: str, info: Mapping[str, Any] | None, obs: np.ndarray | None, reward: float,
+               metric_names: list[str]) -> np.ndarray:
+    """An RGB frame ``(height, width, 3)`` of one evaluated design: its knobs as text on the left,
+    one horizontal bar per metric (the observation's normalised value, labelled with the raw value)
+    on the right.  Drawn on a matplotlib Agg canvas (imported here, so ``import archgym`` stays
+    fast; no pyplot, so no global figure state and no display needed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    dpi = 80
+    fig = Figure(figsize=(RGB_SIZE[0] / dpi, RGB_SIZE[1] / dpi), dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    if info is None or obs is None:
+        fig.text(0.5, 0.5, f"{title}\n(no design evaluated yet)", ha="center", va="center", fontsize=12)
+    else:
+        state = "feasible" if info["feasible"] else f"infeasible: {info['reason']}"
+        fig.suptitle(f"{title}  step {info['episode_step']}  reward {reward:.4g}  ({state})", fontsize=10)
+        knobs = "\n".join(f"{k} = {v}" for k, v in info["design"].items())
+        fig.text(0.01, 0.9, knobs, ha="left", va="top", fontsize=min(8.0, 220 / max(len(info["design"]), 1)),
+                 family="monospace")
+        ax = fig.add_axes((0.55, 0.08, 0.3, 0.8))
+        y = np.arange(len(metric_names))
+        ax.barh(y, obs[: len(metric_names)], color="tab:blue" if info["feasible"] else "tab:red")
+        ax.set_yticks(y, [f"{n} = {info['metrics'][n]:.3g}" for n in metric_names], fontsize=7)
+        ax.invert_yaxis()
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel("normalised (observation)", fontsize=7)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
 class DesignEnv(gym.Env):
     """Design-space exploration as a gymnasium environment.
 
@@ -61,14 +95,14 @@ class DesignEnv(gym.Env):
         ``reason``, ``episode_step``.  ``env.unwrapped.evaluations`` counts all evaluations.
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(self, simulator: Simulator, objective: Objective, max_steps: int = 16,
                  render_mode: str | None = None, env_id: str | None = None):
-        if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
-            raise InvalidParameterError(f"max_steps must be a positive integer, got {max_steps!r}")
-        if render_mode not in (None, "ansi"):
-            raise InvalidParameterError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or not 1 <= max_steps < 2**31:
+            raise InvalidParameterError(f"max_steps must be an integer in [1, 2**31 - 1], got {max_steps!r}")
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise InvalidParameterError(f"render_mode must be None, 'ansi' or 'rgb_array', got {render_mode!r}")
         objective.check(simulator.metric_names)
         self.simulator = simulator
         self.objective = objective
@@ -83,6 +117,8 @@ class DesignEnv(gym.Env):
         self._steps = 0
         self.evaluations = 0
         self._last: dict[str, Any] | None = None
+        self._last_obs: np.ndarray | None = None
+        self._last_reward = float("nan")
         #: the last step's validated index vector and raw result (the run loop records from them)
         self.last_indices: np.ndarray | None = None
         self.last_result: dict[str, np.ndarray] | None = None
@@ -93,6 +129,7 @@ class DesignEnv(gym.Env):
         self.action_space.seed(None if seed is None else int(self.np_random.integers(2**31)))
         self._steps = 0
         self._last = None
+        self._last_obs = None
         return np.zeros(self.observation_space.shape, dtype=np.float32), {}
 
     def step(self, action: Any):
@@ -107,7 +144,7 @@ class DesignEnv(gym.Env):
         self._steps += 1
         obs = self.observe(result)[0]
         info = self._info(idx, result)
-        self._last = info
+        self._last, self._last_obs, self._last_reward = info, obs, reward
         self.last_indices, self.last_result = idx, result
         truncated = self._steps >= self.max_steps
         return obs, reward, False, truncated, info
@@ -119,23 +156,35 @@ class DesignEnv(gym.Env):
             InvalidDesignError: not one design (a batch, a scalar), not integers (booleans are
                 refused), or an index out of range (naming the parameter and its range).
         """
-        a = np.asarray(action)
         d = len(self.space)
+        try:
+            a = np.asarray(action)
+        except (ValueError, TypeError):  # ragged nested lists
+            raise InvalidDesignError(f"env.step takes one design, an index vector of shape ({d},); got "
+                                     f"{type(action).__name__} {str(action)[:80]}") from None
         if a.shape != (d,):
             raise InvalidDesignError(f"env.step takes one design, an index vector of shape ({d},); got shape "
                                      f"{a.shape} (evaluate a batch with env.unwrapped.evaluate)")
         if a.dtype.kind not in "iu":
             if a.dtype.kind != "f" or not np.all(np.isfinite(a) & (a == np.floor(a))):
                 raise InvalidDesignError(f"an action must hold integer indices, got {a.dtype} values {a.tolist()}")
-            a = a.astype(np.int64)
+            # range-checked before the cast, so 1e300 is reported as itself, not as a wrapped int64
+            a = np.where((a >= 0) & (a < self.space._nvec), a, np.where(a < 0, -1, self.space._nvec)).astype(np.int64)
         bad = (a < 0) | (a >= self.space._nvec)
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
             p = self.space.params[j]
-            raise InvalidDesignError(f"index {int(a[j])} for parameter {p.name!r} is out of range 0..{p.n - 1}")
+            raise InvalidDesignError(f"index {np.asarray(action).reshape(-1)[j].item()!r} for parameter {p.name!r} is out "
+                                     f"of range 0..{p.n - 1}")
         return a.astype(np.int64, copy=False)
 
-    def render(self) -> str | None:
+    def render(self) -> str | np.ndarray | None:
+        """``"ansi"``: the last design and its metrics as one line.  ``"rgb_array"``: a picture of
+        them, ``(384, 640, 3)`` uint8 — the design's knobs beside one bar per normalised metric —
+        which SB3's ``make_vec_env`` asks for by default and rl_zoo3 records as video frames."""
+        if self.render_mode == "rgb_array":
+            return render_rgb(self.env_id, self._last, self._last_obs, self._last_reward,
+                              [m.name for m in self.simulator.metrics])
         if self.render_mode != "ansi":
             return None
         if self._last is None:

@@ -58,6 +58,16 @@ class UnknownNameError(ArchGymError, KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+class NotInstalledError(ArchGymError, ImportError):
+    """archgym was imported without being installed (e.g. ``python -c "import archgym"`` in the
+    checkout with a Python that lacks its dependencies or its ``archgym.simulators`` mapping).
+
+    The folders ``simulators/``, ``agents/`` and ``data/`` become ``archgym.simulators`` … only
+    through the install, so without it Python reports a missing module that is no clue to the fix.
+    Also an ``ImportError``, which is what a failed import is.
+    """
+
+
 class WorkloadError(ArchGymError, ValueError):
     """A workload (file or argument) is malformed; the message names the file, line and field."""
 
@@ -110,6 +120,18 @@ class RunInterrupted(KeyboardInterrupt):
         self.run_id, self.done, self.budget, self.path = run_id, done, budget, path
         where = f"; kept in {path} — rerun the same command to resume" if path else "; nothing kept (no log_dir)"
         super().__init__(f"run {run_id} interrupted after {done} of {budget} evaluations{where}")
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep was interrupted (Ctrl-C); finished runs are kept, in-flight runs kept partial files.
+
+    Still a ``KeyboardInterrupt``.  ``out`` is the sweep directory, ``done`` the runs this call
+    finished, ``todo`` the runs it had to do; rerunning the same command resumes.
+    """
+
+    def __init__(self, out: Any, done: int, todo: int):
+        self.out, self.done, self.todo = out, done, todo
+        super().__init__(f"sweep in {out} interrupted after {done} of {todo} runs — rerun the same command to resume")
 
 
 def suggest(name: Any, known: Iterable[Any], n: int = 3) -> str:

@@ -78,6 +78,8 @@ class Registry(Mapping[str, T], Generic[T]):
                 self.register(ep.name, self._from_entry_point(ep.name, ep.value))
 
     def __getitem__(self, name: str) -> T:
+        if not isinstance(name, str):  # an unhashable or non-string name is unknown, not a TypeError
+            raise UnknownNameError(self.kind, name, self._items)
         if name not in self._items:
             self.discover()
         try:
@@ -86,6 +88,8 @@ class Registry(Mapping[str, T], Generic[T]):
             raise UnknownNameError(self.kind, name, self._items) from None
 
     def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
         if name not in self._items:
             self.discover()
         return name in self._items

@@ -9,6 +9,9 @@ single sign convention and, where it is a distance, a bounded one:
   With ``mode="at_most"`` the deviations are one-sided (budgets: being under costs nothing).
 * :class:`Minimize`, :class:`Maximize` — one metric, ``reward = ∓ value / scale``.
 * :class:`WeightedSum` — several metrics with explicit goals and weights.
+* :class:`WeightedMean` — the weighted mean of metrics that live on a known range (accuracies in
+  %), normalised to [0, 1]: a bounded inner objective for :class:`Constrained` (NASAIC's "maximise
+  accuracy subject to specs").
 * :class:`Constrained` — any objective plus budgets that a design must meet.
 * :class:`MultiObjective` — a vector of metrics for Pareto search (with :func:`pareto_mask` and
   :func:`hypervolume`), plus a scalarisation so the same object can drive a single-reward env.
@@ -51,6 +54,48 @@ def _column(results: Mapping[str, np.ndarray], name: str) -> np.ndarray:
 def _feasible(results: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     f = results.get(FEASIBLE)
     return np.ones(n, bool) if f is None else np.asarray(f, dtype=bool).reshape(-1)
+
+
+def _real(value: Any, field: str, *, low: float = -math.inf, low_open: bool = False, nonzero: bool = False,
+          allow_neg_inf: bool = False) -> float:
+    """``value`` as a float, or an error naming ``field``: refuses strings, booleans (``True`` is
+    not 1.0), NaN, infinities (``-inf`` only where ``allow_neg_inf``), zero where ``nonzero``, and
+    values below ``low`` (or at it, where ``low_open``)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+        raise InvalidParameterError(f"{field} must be a number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if math.isnan(v) or v == math.inf or (v == -math.inf and not allow_neg_inf):
+        raise InvalidParameterError(f"{field} must be finite, got {value!r}")
+    if (v <= low if low_open else v < low) or (nonzero and v == 0):
+        what = f"{'>' if low_open else '>='} {low:g}" if low > -math.inf else "non-zero"
+        if nonzero and low > -math.inf:
+            what += " and non-zero"
+        raise InvalidParameterError(f"{field} must be {what}, got {value!r}")
+    return v
+
+
+def _mapping(value: Any, field: str, *, allow_empty: bool = False) -> dict[str, Any]:
+    """``value`` as a dict keyed by metric names (strings), or an error naming ``field``."""
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(f"{field} must be a mapping of metric name to value, got {value!r}")
+    if not value and not allow_empty:
+        raise InvalidParameterError(f"{field} must name at least one metric")
+    for k in value:
+        if not isinstance(k, str) or not k:
+            raise InvalidParameterError(f"{field}: metric names must be non-empty strings, got {k!r}")
+    return dict(value)
+
+
+def _subset(keys: Mapping[str, Any], field: str, of: Mapping[str, Any], of_field: str) -> None:
+    extra = [k for k in keys if k not in of]
+    if extra:
+        raise InvalidParameterError(f"{field} names metric(s) {extra} that are not in {of_field} {list(of)}")
+
+
+def _metric_name(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidParameterError(f"{field} must be a metric name (a non-empty string), got {value!r}")
+    return value
 
 
 class Objective(ABC):
@@ -115,19 +160,15 @@ class Target(Objective):
 
     def __init__(self, targets: Mapping[str, float], norm: Norm = "l2",
                  mode: Literal["two_sided", "at_most"] = "two_sided", infeasible_reward: float = -1.0):
-        if not targets:
-            raise InvalidParameterError("Target needs at least one metric target")
-        if norm not in _NORMS:
+        targets = _mapping(targets, "targets")
+        if not isinstance(norm, str) or norm not in _NORMS:
             raise InvalidParameterError(f"unknown norm {norm!r}; allowed: {sorted(_NORMS)}")
-        if mode not in ("two_sided", "at_most"):
+        if not isinstance(mode, str) or mode not in ("two_sided", "at_most"):
             raise InvalidParameterError(f"unknown mode {mode!r}; allowed: 'two_sided', 'at_most'")
-        for k, v in targets.items():
-            if not (math.isfinite(v) and v != 0):
-                raise InvalidParameterError(f"target for {k!r} must be finite and non-zero, got {v}")
-        self.targets = {k: float(v) for k, v in targets.items()}
+        self.targets = {k: _real(v, f"targets[{k!r}]", nonzero=True) for k, v in targets.items()}
         self.norm = norm
         self.mode = mode
-        self.infeasible_reward = float(infeasible_reward)
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -151,6 +192,9 @@ class Target(Objective):
 
 def Budgets(budgets: Mapping[str, float], norm: Norm = "l1", infeasible_reward: float = -1.0) -> Target:
     """FARSI-style budgets: reward 1 when every metric is within its budget, less the further over."""
+    budgets = _mapping(budgets, "budgets")
+    for k, v in budgets.items():
+        _real(v, f"budgets[{k!r}]", low=0.0, low_open=True)
     return Target(budgets, norm=norm, mode="at_most", infeasible_reward=infeasible_reward)
 
 
@@ -158,9 +202,9 @@ class Minimize(Objective):
     """Minimise one metric: ``reward = -value / scale``."""
 
     def __init__(self, metric: str, scale: float = 1.0, infeasible_reward: float = -math.inf):
-        if not scale > 0:
-            raise InvalidParameterError("scale must be positive")
-        self.metric, self.scale, self.infeasible_reward = metric, float(scale), float(infeasible_reward)
+        self.metric = _metric_name(metric, "metric")
+        self.scale = _real(scale, "scale", low=0.0, low_open=True)
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -195,16 +239,20 @@ class WeightedSum(Objective):
 
     def __init__(self, weights: Mapping[str, float], goals: Mapping[str, str] | None = None,
                  scales: Mapping[str, float] | None = None, infeasible_reward: float = -math.inf):
-        if not weights or any(w < 0 for w in weights.values()):
-            raise InvalidParameterError("WeightedSum needs non-negative weights for at least one metric")
-        goals = dict(goals or {})
-        bad = {k: g for k, g in goals.items() if g not in ("min", "max")}
+        weights = _mapping(weights, "weights")
+        self.weights = {k: _real(w, f"weights[{k!r}]", low=0.0) for k, w in weights.items()}
+        if not any(self.weights.values()):
+            raise InvalidParameterError(f"WeightedSum weights must have at least one positive weight, got {weights}")
+        goals = _mapping(goals or {}, "goals", allow_empty=True)
+        _subset(goals, "goals", weights, "weights")
+        bad = {k: g for k, g in goals.items() if not isinstance(g, str) or g not in ("min", "max")}
         if bad:
-            raise InvalidParameterError(f"goals must be 'min' or 'max', got {bad}")
-        self.weights = {k: float(v) for k, v in weights.items()}
+            raise InvalidParameterError(f"WeightedSum goals must be 'min' or 'max', got {bad}")
+        scales = _mapping(scales or {}, "scales", allow_empty=True)
+        _subset(scales, "scales", weights, "weights")
         self.goals = {k: goals.get(k, "min") for k in weights}
-        self.scales = {k: float((scales or {}).get(k, 1.0)) for k in weights}
-        self.infeasible_reward = float(infeasible_reward)
+        self.scales = {k: _real(scales.get(k, 1.0), f"scales[{k!r}]", low=0.0, low_open=True) for k in weights}
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -222,21 +270,71 @@ class WeightedSum(Objective):
                 "scales": dict(self.scales), "infeasible_reward": self.infeasible_reward}
 
 
+class WeightedMean(Objective):
+    """``reward = Σ_i w_i · (clip(value_i, lower, upper) − lower) / (upper − lower) / Σ_i w_i``, in [0, 1].
+
+    For metrics on a common known range, such as accuracies in % (``lower=0, upper=100``).  Being
+    bounded, it makes :class:`Constrained` rank every design that meets its budgets above every
+    design that misses one (violators then ranked by how far they miss), which is the
+    "maximise accuracy subject to the specs" form of network–accelerator co-exploration.
+
+    Args:
+        weights: metric → positive weight (higher values are better).
+        lower, upper: the range the metrics live on; values outside are clipped to it.
+    """
+
+    bounds = (0.0, 1.0)
+
+    def __init__(self, weights: Mapping[str, float], lower: float = 0.0, upper: float = 100.0,
+                 infeasible_reward: float = -1.0):
+        weights = _mapping(weights, "weights")
+        try:
+            self.weights = {k: _real(w, f"weights[{k!r}]", low=0.0, low_open=True) for k, w in weights.items()}
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"WeightedMean needs a positive finite weight for every metric: {exc}") from None
+        self.lower, self.upper = _real(lower, "lower"), _real(upper, "upper")
+        if not self.upper > self.lower:
+            raise InvalidParameterError(f"WeightedMean needs lower < upper, got lower={lower}, upper={upper}")
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(self.weights)
+
+    def score(self, results: Mapping[str, np.ndarray]) -> np.ndarray:
+        total = 0.0
+        for k, w in self.weights.items():
+            total = total + w * (np.clip(_column(results, k), self.lower, self.upper) - self.lower)
+        return np.asarray(total, dtype=float) / (sum(self.weights.values()) * (self.upper - self.lower))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "weighted_mean", "weights": dict(self.weights), "lower": self.lower, "upper": self.upper,
+                "infeasible_reward": self.infeasible_reward}
+
+
 class Constrained(Objective):
     """An objective subject to budgets (metric ≤ budget).
 
     Designs over budget rank below every design within budget: with a bounded inner objective they
-    get ``lower_bound - tanh(v)``, where ``v`` is the summed relative violation, so agents still see
+    get ``lower_bound - squash(v)``, where ``v`` is the summed relative violation, so agents still see
     which violating design is closer; with an unbounded inner objective they get
-    ``inner - penalty · v``.
+    ``inner - penalty · v``.  ``squash`` is ``"tanh"`` (default; saturates: a violation of 5 and one
+    of 50 look alike) or ``"ratio"``, ``v / (1 + v)``, which keeps ordering violations of 10× and
+    100× apart (designs of a large space can miss a spec by orders of magnitude).
     """
 
-    def __init__(self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1e3):
-        if not budgets:
-            raise InvalidParameterError("Constrained needs at least one budget")
+    def __init__(self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1e3,
+                 squash: Literal["tanh", "ratio"] = "tanh"):
+        if not isinstance(objective, Objective):
+            raise InvalidParameterError(f"Constrained objective must be an Objective (or, in a dict, the inner "
+                                        f"objective's dict), got {objective!r}")
+        budgets = _mapping(budgets, "budgets")
+        if not isinstance(squash, str) or squash not in ("tanh", "ratio"):
+            raise InvalidParameterError(f"Constrained: unknown squash {squash!r}; allowed: 'tanh', 'ratio'")
+        self.squash = squash
         self.objective = objective
-        self.budgets = {k: float(v) for k, v in budgets.items()}
-        self.penalty = float(penalty)
+        self.budgets = {k: _real(v, f"budgets[{k!r}]", low=0.0, low_open=True) for k, v in budgets.items()}
+        self.penalty = _real(penalty, "penalty", low=0.0)
         self.bounds = objective.bounds
         lo = objective.bounds[0]
         self.infeasible_reward = (lo - 1.0) if math.isfinite(lo) else objective.infeasible_reward
@@ -253,12 +351,15 @@ class Constrained(Objective):
         inner = self.objective.score(results)
         v = self.violation(results)
         lo = self.objective.bounds[0]
-        over = (lo - np.tanh(v)) if math.isfinite(lo) else inner - self.penalty * v
+        squashed = np.tanh(v) if self.squash == "tanh" else v / (1.0 + v)
+        over = (lo - squashed) if math.isfinite(lo) else inner - self.penalty * v
         return np.where(v > 0, over, inner)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "constrained", "objective": self.objective.to_dict(), "budgets": dict(self.budgets),
-                "penalty": self.penalty}
+        out = {"kind": "constrained", "objective": self.objective.to_dict(), "budgets": dict(self.budgets),
+               "penalty": self.penalty}
+        # the default is left out so that configs (and their hashes) written before ``squash`` existed stay valid
+        return out if self.squash == "tanh" else {**out, "squash": self.squash}
 
 
 class MultiObjective(Objective):
@@ -277,18 +378,23 @@ class MultiObjective(Objective):
 
     def __init__(self, goals: Mapping[str, str], ref_point: Mapping[str, float],
                  weights: Mapping[str, float] | None = None, infeasible_reward: float = -math.inf):
+        goals = _mapping(goals, "goals")
         if len(goals) < 2:
             raise InvalidParameterError("MultiObjective needs at least two metrics")
-        bad = {k: g for k, g in goals.items() if g not in ("min", "max")}
+        bad = {k: g for k, g in goals.items() if not isinstance(g, str) or g not in ("min", "max")}
         if bad:
-            raise InvalidParameterError(f"goals must be 'min' or 'max', got {bad}")
+            raise InvalidParameterError(f"MultiObjective goals must be 'min' or 'max', got {bad}")
+        ref_point = _mapping(ref_point, "ref_point")
         missing = [k for k in goals if k not in ref_point]
         if missing:
-            raise InvalidParameterError(f"ref_point lacks metric(s) {missing}")
+            raise InvalidParameterError(f"MultiObjective ref_point lacks metric(s) {missing}")
+        _subset(ref_point, "ref_point", goals, "goals")
+        weights = _mapping(weights or {}, "weights", allow_empty=True)
+        _subset(weights, "weights", goals, "goals")
         self.goals = dict(goals)
-        self.ref_point = {k: float(ref_point[k]) for k in goals}
-        self.weights = {k: float((weights or {}).get(k, 1.0)) for k in goals}
-        self.infeasible_reward = float(infeasible_reward)
+        self.ref_point = {k: _real(ref_point[k], f"ref_point[{k!r}]") for k in goals}
+        self.weights = {k: _real(weights.get(k, 1.0), f"weights[{k!r}]", low=0.0) for k in goals}
+        self.infeasible_reward = _real(infeasible_reward, "infeasible_reward", allow_neg_inf=True)
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -381,15 +487,19 @@ def _hso(p: np.ndarray) -> float:
     return vol
 
 
-def _constrained(objective: Mapping[str, Any], budgets: Mapping[str, float], penalty: float = 1e3) -> Constrained:
+def _constrained(objective: Mapping[str, Any], budgets: Mapping[str, float], penalty: float = 1e3,
+                 squash: Literal["tanh", "ratio"] = "tanh") -> Constrained:
     """``{"kind": "constrained", "objective": {...}, "budgets": {...}}``: the inner objective from its dict."""
-    return Constrained(objective_from_dict(objective), budgets, penalty)
+    if not isinstance(objective, Mapping):
+        raise InvalidParameterError(f"objective kind 'constrained': field 'objective' must be the inner objective's "
+                                    f"dict (with a 'kind'), got {objective!r}")
+    return Constrained(objective_from_dict(objective), budgets, penalty, squash)
 
 
 #: objective kind → factory taking the dict's other fields as keyword arguments
 OBJECTIVES: Registry[Any] = Registry("objective kind")
 for _kind, _factory in {"target": Target, "budgets": Budgets, "minimize": Minimize, "maximize": Maximize,
-                        "weighted_sum": WeightedSum, "constrained": _constrained, "multi": MultiObjective}.items():
+                        "weighted_sum": WeightedSum, "weighted_mean": WeightedMean, "constrained": _constrained, "multi": MultiObjective}.items():
     OBJECTIVES.register(_kind, _factory)
 
 

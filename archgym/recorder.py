@@ -26,7 +26,7 @@ import pandas as pd
 
 from archgym import datasets
 from archgym.envs import DesignEnv
-from archgym.errors import BudgetExhausted, InvalidDesignError
+from archgym.errors import BudgetExhausted, DatasetError, InvalidDesignError
 from archgym.simulator import FEASIBLE, REASON
 
 PARTIAL_SUFFIX = ".partial.parquet"
@@ -167,19 +167,32 @@ def partial_path(log_dir: str | Path, run_id: str) -> Path:
 
 
 def load_partial(log_dir: str | Path | None, run_id: str, base: DesignEnv) -> Replay | None:
-    """The replay of an incomplete earlier attempt of this run, if a valid one is there."""
+    """The replay of an incomplete earlier attempt of this run, if there is one.
+
+    Raises:
+        DatasetError: the file is there but cannot be replayed (another schema version, corrupt
+            metadata or rows, another run's id): it is refused rather than silently overwritten.
+    """
     if log_dir is None:
         return None
     path = partial_path(log_dir, run_id)
     if not path.is_file():
         return None
+    how = "delete it to start this run afresh"
+    meta = datasets.read_metadata(path)
+    if meta.get("schema_version") != datasets.SCHEMA_VERSION:
+        raise DatasetError(f"{path}: an incomplete earlier attempt of dataset schema_version "
+                           f"{meta.get('schema_version')!r}; this archgym resumes only version "
+                           f"{datasets.SCHEMA_VERSION} — {how}")
+    if meta.get("run_id") != run_id or meta.get("complete") is not False:
+        raise DatasetError(f"{path}: not an incomplete attempt of run {run_id!r} (its metadata says run_id "
+                           f"{meta.get('run_id')!r}, complete {meta.get('complete')!r}) — {how}")
     try:
-        meta = datasets.read_metadata(path)
-        if meta.get("run_id") != run_id or meta.get("schema_version") != datasets.SCHEMA_VERSION:
-            return None
         return Replay(datasets.load(path, strict=True), base)
-    except Exception:  # an unreadable leftover is simply not replayed; the final write replaces it
-        return None
+    except DatasetError as exc:
+        raise DatasetError(f"{exc} — {how}") from None
+    except (KeyError, ValueError, TypeError) as exc:  # rows of another design space or metric set
+        raise DatasetError(f"{path}: cannot be replayed in this env ({type(exc).__name__}: {exc}) — {how}") from None
 
 
 def write_partial(recorder: Recorder, log_dir: str | Path, run_id: str, meta: Mapping[str, Any]) -> Path | None:

@@ -108,7 +108,9 @@ def make_simulator(name: str, backend: str | None = None, **sim_kwargs: Any) -> 
     """Build the simulator behind env ``name`` (default model, a listed backend, or ``proxy:PATH``)."""
     e = entry(name)
     if backend is None or backend in ("model", "default"):
-        return _simulator_class(e)(**sim_kwargs)
+        cls = _simulator_class(e)
+        check_kwargs(cls, sim_kwargs, e.id)
+        return cls(**sim_kwargs)
     if not isinstance(backend, str):
         raise InvalidParameterError(f"backend must be a string such as 'proxy:PATH', got {backend!r}")
     kind, _, arg = backend.partition(":")
@@ -117,6 +119,7 @@ def make_simulator(name: str, backend: str | None = None, **sim_kwargs: Any) -> 
             raise InvalidParameterError("backend 'proxy:PATH' needs the path of a saved proxy")
         from archgym.proxy import ProxySimulator
 
+        check_kwargs(_simulator_class(e), sim_kwargs, e.id)
         reference = _simulator_class(e)(**sim_kwargs)
         # A proxy trained on real-simulator data may model only the metrics that tool measured
         # (DRAMSys reports 5 of the model's 12).  Accept it: the env then observes those metrics,
@@ -126,7 +129,35 @@ def make_simulator(name: str, backend: str | None = None, **sim_kwargs: Any) -> 
         raise UnknownNameError("backend", backend, ["model", "proxy:PATH"] + [f"{k}:ARG" for k in e.backends],
                                hint=f"env {e.id} has no backend {kind!r}")
     cls = load_entry_point(e.backends[kind])
+    check_kwargs(cls, sim_kwargs, f"{e.id} (backend {kind!r})")
     return cls(arg, **sim_kwargs) if arg else cls(**sim_kwargs)
+
+
+#: keyword arguments every env takes besides its simulator's (see :func:`make_env`)
+ENV_KWARGS = ("objective", "max_steps", "backend", "render_mode")
+
+
+def check_kwargs(cls: type, kwargs: Mapping[str, Any], env_id: str) -> None:
+    """Refuse keyword arguments the simulator class does not take, naming them with a suggestion
+    (a misspelt ``worklaod=`` must not surface as a ``TypeError`` from deep inside gymnasium)."""
+    import inspect
+
+    try:
+        params = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    takes = [n for n, p in params.items() if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                         inspect.Parameter.KEYWORD_ONLY)]
+    allowed = [*takes, *ENV_KWARGS]
+    unknown = [k for k in kwargs if k not in takes]
+    if unknown:
+        from archgym.errors import suggest
+
+        hints = [f"{k!r} (did you mean {suggest(k, allowed)}?)" if suggest(k, allowed) else repr(k) for k in unknown]
+        raise UnknownParameterError(f"env {env_id} has no keyword argument(s) {', '.join(hints)}; it takes "
+                                    f"{', '.join(allowed)}")
 
 
 def default_objective(e: EnvEntry, simulator: Any) -> Mapping[str, Any]:
@@ -222,6 +253,14 @@ BUILTIN_ENVS: tuple[EnvEntry, ...] = (
         # task graph or a FARSI workload), formulation= ("allocation", "mapping" or "farsi")
         backends={"farsi": "archgym.simulators.soc.farsi_backend:FarsiSimulator"},
         summary="heterogeneous SoC from templates (cores, IPs, systolic arrays) on a task graph, FARSI-style",
+    ),
+    EnvEntry(
+        name="CoDesign",
+        simulator="archgym.simulators.codesign:CoDesignSimulator",
+        objective=None,  # NASAIC's form on the workload's specs (CoDesignSimulator.default_objective)
+        # env kwargs: workload= (cifar10+digits, cifar10x2 or a JSON/YAML workload file)
+        summary="task networks with real accuracy tables + a heterogeneous ASIC of dataflow sub-accelerators, "
+                "searched together (NASAIC)",
     ),
 )
 

@@ -154,8 +154,8 @@ def _check_args(budget: Any, seed: Any, run_id: Any, batch_size: Any) -> None:
     def integer(v: Any) -> bool:
         return isinstance(v, int | np.integer) and not isinstance(v, bool)
 
-    if not integer(budget) or budget < 1:
-        raise InvalidParameterError(f"budget must be a positive integer, got {budget!r}")
+    if not integer(budget) or not 1 <= budget <= MAX_BUDGET:
+        raise InvalidParameterError(f"budget must be an integer in [1, {MAX_BUDGET:,}], got {budget!r}")
     if not integer(seed) or not 0 <= seed < 2**32:
         raise InvalidParameterError(f"seed must be an integer in [0, 2**32 - 1] (what numpy and torch accept), "
                                     f"got {seed!r}")
@@ -165,6 +165,9 @@ def _check_args(budget: Any, seed: Any, run_id: Any, batch_size: Any) -> None:
         raise InvalidParameterError(f"run_id must be letters, digits, '.', '_' or '-' (a file name inside log_dir, "
                                     f"not starting with '.'), got {run_id!r}")
 
+
+#: Largest budget of one run: the recorder holds a run's rows in memory (~200 bytes each).
+MAX_BUDGET = 10**7
 
 _RUN_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
 

@@ -2,8 +2,8 @@
 
 Why a base class and not only a Protocol: :meth:`Simulator.evaluate` is a template method that
 validates and normalises the designs once (so every model gets clean numpy columns and every bad
-design gets the same clear error), then checks the model's output (one finite-or-NaN array per
-declared metric, a ``feasible`` flag).  Models only implement :meth:`Simulator._evaluate`.
+design gets the same clear error), then checks the model's output (one float array per declared
+metric, a ``feasible`` flag; a design with a NaN or infinite metric is made infeasible).  Models only implement :meth:`Simulator._evaluate`.
 
 Rules for models (see ARCHITECTURE.md): no file writes, globals, prints, ``sys.exit``; workload and
 technology parameters are constructor arguments held in frozen dataclasses; a design that cannot be
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -110,12 +111,36 @@ class Simulator(ABC):
         result[FEASIBLE] = feasible
         reason = out.get(REASON)
         result[REASON] = np.full(n, "", dtype=object) if reason is None else np.asarray(reason, dtype=object)
+        self._refuse_non_finite(result, feasible)
         for key, value in out.items():  # extra per-design diagnostics (e.g. a proxy's uncertainty) pass through
             if key not in result:
                 arr = np.asarray(value).reshape(-1)
                 if arr.shape == (n,):
                     result[key] = arr
         return result
+
+    def _refuse_non_finite(self, result: dict[str, np.ndarray], feasible: np.ndarray) -> None:
+        """A design with a NaN or infinite metric is never feasible, whatever the model said.
+
+        Why here: a non-finite metric scored as feasible makes every objective's reward NaN or
+        meaningless (the audit found memspecs giving NaN power marked feasible); the base class
+        is the one place every model, proxy and external-tool adapter passes through.
+        """
+        if len(feasible) == 1:  # the stepping path: Python floats are ~10x cheaper than ufunc calls here
+            if not feasible[0] or all(math.isfinite(result[m.name][0]) for m in self.metrics):
+                return
+        bad = np.zeros(len(feasible), dtype=bool)
+        for m in self.metrics:
+            bad |= ~np.isfinite(result[m.name])
+        bad &= feasible
+        if not bad.any():
+            return
+        result[FEASIBLE] = feasible & ~bad
+        reason = np.array(result[REASON], dtype=object)
+        for i in np.flatnonzero(bad):
+            name = next(m.name for m in self.metrics if not np.isfinite(result[m.name][i]))
+            reason[i] = f"metric {name} is {result[name][i]} (not finite)"
+        result[REASON] = reason
 
     @property
     def metric_names(self) -> tuple[str, ...]:

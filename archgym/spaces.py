@@ -222,9 +222,34 @@ class DesignSpace:
 
         return gymnasium.spaces.MultiDiscrete(self.nvec)
 
-    def to_optuna(self) -> dict[str, Any]:
-        """optuna distributions, one per parameter (imports optuna lazily)."""
-        return {p.name: p.to_optuna() for p in self.params}
+    def to_optuna(self, ordered: bool = True) -> dict[str, Any]:
+        """optuna distributions, one per parameter (imports optuna lazily).
+
+        Integers and reals are numeric distributions (``log=True`` kept); categoricals are
+        categorical.  Ordered value lists (:class:`Ordinal`, e.g. powers of two) are an
+        ``IntDistribution`` over their index when ``ordered`` (default), so samplers keep their
+        order; ``ordered=False`` gives the categorical of the values (an unordered search).  Map
+        a trial's parameters back with :meth:`from_optuna` (and forth with :meth:`optuna_params`,
+        e.g. for ``study.enqueue_trial``), passing the same ``ordered``.
+        """
+        return {p.name: p.to_optuna(ordered) for p in self.params}
+
+    def from_optuna(self, params: Mapping[str, Any], ordered: bool = True) -> dict[str, Value]:
+        """The design of an optuna trial's ``params`` sampled from :meth:`to_optuna` (``ordered`` as there)."""
+        design: dict[str, Value] = {}
+        for p in self.params:
+            v = params[p.name]
+            design[p.name] = p.value_at(np.array([v]))[0].item() if ordered and isinstance(p, Ordinal) else v
+        return design
+
+    def optuna_params(self, design: Mapping[str, Any], ordered: bool = True) -> dict[str, Any]:
+        """The optuna parameters of ``design`` for :meth:`to_optuna`'s distributions (inverse of
+        :meth:`from_optuna`)."""
+        idx = self.encode(design)
+        out: dict[str, Any] = {}
+        for j, p in enumerate(self.params):
+            out[p.name] = int(idx[j]) if ordered and isinstance(p, Ordinal) else design[p.name]
+        return out
 
     def feature_names(self) -> list[str]:
         return [f for p in self.params for f in p.feature_names()]

@@ -23,6 +23,34 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ARCHGYM_SHARED", REPO.parent / "shared"))
 
 
+class _SkippedValidations:
+    """Says at the end of the session which validations did not run for lack of ``../shared``
+    reference data, even under ``-q`` (a silent skip looks like a pass).  A plugin object rather
+    than a module-level hook, so other ``pytest_terminal_summary`` hooks here do not replace it."""
+
+    @staticmethod
+    def skips(terminalreporter) -> dict[str, tuple[int, list[str]]]:
+        """Skipped tests whose reason is missing reference data: reason → (count, files)."""
+        found: dict[str, tuple[int, list[str]]] = {}
+        for rep in terminalreporter.stats.get("skipped", []):
+            longrepr = getattr(rep, "longrepr", None)
+            reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr or "")
+            reason = reason.removeprefix("Skipped: ")
+            if str(SHARED) in reason or "ARCHGYM_SHARED" in reason:
+                n, files = found.get(reason, (0, []))
+                name = rep.nodeid.split("::")[0].rsplit("/", 1)[-1]
+                found[reason] = (n + 1, files if name in files else [*files, name])
+        return found
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
+        for reason, (n, files) in self.skips(terminalreporter).items():
+            terminalreporter.write_line(f"validations skipped ({n} tests in {', '.join(sorted(files))}): {reason}")
+
+
+def pytest_configure(config) -> None:
+    config.pluginmanager.register(_SkippedValidations(), "archgym-skipped-validations")
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
@@ -48,3 +76,13 @@ def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     str(REPO)], check=True, capture_output=True)
     (wheel,) = out.glob("archgym-*.whl")
     return wheel
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001  (pytest hook)
+    """Cases run per fuzz category (tests/test_fuzz_*.py), for the CI log."""
+    fuzzkit = sys.modules.get("fuzzkit")
+    lines = fuzzkit.summary() if fuzzkit is not None else []
+    if lines:
+        terminalreporter.section("fuzz cases")
+        for line in lines:
+            terminalreporter.write_line(line)

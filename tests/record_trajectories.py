@@ -16,7 +16,8 @@ import sys
 
 import numpy as np
 
-ENVS = {"archgym/DRAM-v0": {"trace": "random"}, "archgym/Systolic-v0": {}, "archgym/SoC-v0": {}}
+ENVS = {"archgym/DRAM-v0": {"trace": "random"}, "archgym/Systolic-v0": {}, "archgym/SoC-v0": {},
+        "archgym/CoDesign-v0": {}}
 AGENTS = {"random": {}, "random_walk": {"patience": 4}, "ga": {"population": 6, "elitism": 1}, "aco": {"ants": 4},
           "bo": {"n_startup_trials": 6}, "gp": {"n_startup_trials": 6}, "nsga2": {"population_size": 6},
           "ppo": {"n_steps": 8, "batch_size": 8, "n_epochs": 2, "net_arch": [16]}, "marl": {"batch_size": 4}}

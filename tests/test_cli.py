@@ -57,6 +57,7 @@ def test_sweep_runs_then_reports_nothing_pending(tmp_path: Path):
     assert r.exit_code == 0, r.output
     assert "4 runs" in r.output and "median best" in r.output and "4 runs done, 0 failed" in r.output
     assert len(list(tmp_path.glob("*.parquet"))) == 4
+    assert "summary.csv" in r.output and (tmp_path / "summary.csv").is_file() and (tmp_path / "summary.md").is_file()
     r = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path), "--dry-run"])
     assert "4 done, 0 to run" in r.output
     r = runner.invoke(app, ["sweep", str(tmp_path / "missing.yaml")])
@@ -74,3 +75,44 @@ def test_sweep_with_a_failing_run_exits_nonzero_and_says_where(tmp_path: Path):
     r = runner.invoke(app, ["sweep", str(spec), "--workers", "1", "--no-progress"])
     assert r.exit_code == 1 and "1 runs done, 1 failed" in r.output and "failed/" in r.output
     assert "elitism must be in" in r.output and "rerun" in r.output
+
+
+def test_every_objective_form_in_the_run_help_is_valid_and_every_kind_is_shown():
+    import json
+    import re
+
+    from archgym.cli._study import run
+    from archgym.objectives import OBJECTIVES, objective_from_dict
+
+    examples = [json.loads(m) for m in re.findall(r"'(\{.*?\})'", run.__doc__ or "", re.S)]
+    kinds = {objective_from_dict(e).to_dict()["kind"] for e in examples}
+    assert {e["kind"] for e in examples} == set(OBJECTIVES) and len(kinds) >= 6
+    r = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "120"})
+    assert r.exit_code == 0 and '"kind": "multi"' in r.output and '"ref_point"' in r.output
+
+
+def test_multi_objective_run_lists_the_pareto_designs(tmp_path: Path):
+    import json
+
+    import numpy as np
+
+    from archgym import datasets
+    from archgym.objectives import objective_from_dict, pareto_mask
+
+    obj = {"kind": "multi", "goals": {"latency_ms": "min", "area_mm2": "min"},
+           "ref_point": {"latency_ms": 200, "area_mm2": 100}}
+    r = runner.invoke(app, ["run", "--env", "archgym/Systolic-v0", "--env-arg", "workload=alexnet", "--agent",
+                            "random", "--budget", "40", "--out", str(tmp_path), "--no-progress", "--no-plot",
+                            "--objective", json.dumps(obj)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    df = datasets.load(tmp_path)
+    o = objective_from_dict(obj)
+    res = {k: df[f"metric.{k}"].to_numpy(float) for k in o.metrics} | {"feasible": df["feasible"].to_numpy(bool)}
+    front = df[pareto_mask(o.vector(res))].drop_duplicates(subset=datasets.design_columns(df))
+    assert f"Pareto front: {len(front)} distinct designs, hypervolume" in r.output
+    lines = r.output.splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("evaluation ") and "latency_ms" in ln)
+    printed = lines[head + 2: head + 2 + len(front)]
+    assert {int(ln.split()[0]) for ln in printed} == set(front["step"].to_numpy() + 1)
+    for ln, (_, row) in zip(printed, front.sort_values(["metric.area_mm2", "step"]).iterrows(), strict=True):
+        assert ln.split()[-1] == f"{row['metric.latency_ms']:.6g}" and np.isfinite(row["metric.area_mm2"])

@@ -260,3 +260,26 @@ def test_split_designs_is_fit_proxys_split_and_selection_sees_only_training():
     best, table = select_estimator(train, ["linear", "gp"], metrics=["f"], reference=sim)
     assert best == "gp" and list(table["estimator"]) == ["linear", "gp"]
     assert table.loc[1, "worst"] < 0.1 < 1.0 < table.loc[0, "worst"]
+
+
+def test_auto_estimator_takes_the_fastest_of_the_near_best_on_training_designs_only(tmp_path):
+    """``estimator="auto"`` validates the tree family on the training split and records the choice."""
+    import archgym
+    from archgym.proxy import fit_proxy
+    from archgym.proxy._fit import AUTO_CANDIDATES, AUTO_TOLERANCE, AUTO_TREES
+
+    res = archgym.run("archgym/DRAM-v0", "random", 400, seed=3, env_kwargs={"trace": "stream"},
+                      log_dir=str(tmp_path))
+    ref = archgym.make_simulator("DRAM", trace="stream")
+    proxy, report = fit_proxy(res.trajectory, metrics=["time_ns", "power_mW"], estimator="auto", reference=ref)
+    table = report.extra["selection"]
+    assert [r["estimator"] for r in table] == list(AUTO_CANDIDATES)
+    chosen = [r for r in table if r["chosen"]]
+    assert len(chosen) == 1 and proxy.estimator == chosen[0]["estimator"] == report.estimator
+    best = min(r["worst"] for r in table)
+    near = [r for r in table if r["worst"] <= best * AUTO_TOLERANCE + 1e-12]
+    want = min(near, key=lambda r: (AUTO_TREES[r["estimator"]], r["worst"]))
+    assert chosen[0]["estimator"] == want["estimator"]
+    # a count, not a timing, ranks the cost: the same choice on every run
+    again, _ = fit_proxy(res.trajectory, metrics=["time_ns", "power_mW"], estimator="auto", reference=ref)
+    assert again.estimator == proxy.estimator

@@ -61,14 +61,37 @@ def test_gym_and_optuna_views_agree(idx):
     gym_space = SPACE.to_gym()
     assert gym_space.contains(idx)
     design = SPACE.decode(idx)
-    dists = SPACE.to_optuna()
-    assert list(dists) == list(SPACE.names)
-    for name, dist in dists.items():
-        value = design[name]
-        if isinstance(dist, optuna.distributions.CategoricalDistribution):
-            assert value in dist.choices
-        else:
-            assert dist._contains(dist.to_internal_repr(value))
+    for ordered in (True, False):
+        dists = SPACE.to_optuna(ordered=ordered)
+        assert list(dists) == list(SPACE.names)
+        params = SPACE.optuna_params(design, ordered=ordered)
+        assert SPACE.from_optuna(params, ordered=ordered) == design
+        for p, (name, dist) in zip(SPACE.params, dists.items(), strict=True):
+            value = params[name]
+            if isinstance(dist, optuna.distributions.CategoricalDistribution):
+                assert value in dist.choices and not (ordered and isinstance(p, Ordinal))
+            else:
+                assert dist._contains(dist.to_internal_repr(value))
+
+
+def test_to_optuna_keeps_ordered_knobs_ordered():
+    """Ordinals (powers of two …) are an IntDistribution over their index by default, so TPE/GP see
+    the order; the unordered categorical view stays available (``ordered=False``)."""
+    import optuna
+
+    ordinals = [p for p in SPACE.params if isinstance(p, Ordinal)]
+    assert ordinals
+    for p in ordinals:
+        assert SPACE.to_optuna()[p.name] == optuna.distributions.IntDistribution(0, p.n - 1)
+        assert SPACE.to_optuna(ordered=False)[p.name] == optuna.distributions.CategoricalDistribution(list(p.values))
+    # a study sampling the ordered view only ever yields designs of the space
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=3))
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    for _ in range(8):
+        trial = study.ask(SPACE.to_optuna())
+        design = SPACE.from_optuna(trial.params)
+        assert SPACE.validate(design) == design
+        study.tell(trial, float(SPACE.encode(design).sum()))
 
 
 def test_size_nvec_and_describe():

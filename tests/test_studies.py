@@ -46,14 +46,22 @@ def test_analysis_and_leaderboard_run_end_to_end(tmp_path: Path):
     for name, spec in (("lot", lottery), ("seeds", seeds)):
         (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(spec))
         assert not run_sweep(load_spec(tmp_path / f"{name}.yaml"), workers=1).failed
+    before = {p: p.stat().st_mtime_ns for p in LOTTERY.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    # a user's sweep: no --out, so the results go next to its runs and nothing into the repository
     analyze.main(["--lottery", str(tmp_path / "lot.yaml"), "--seeds", str(tmp_path / "seeds.yaml"),
-                  "--name", "tiny", "--outdir", str(tmp_path), "--checkpoints", "5", "12"])
+                  "--name", "tiny", "--checkpoints", "5", "12", "--report"])
+    after = {p: p.stat().st_mtime_ns for p in LOTTERY.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert after == before
+    out = tmp_path / "runs" / "analysis"
     for fig in ("tiny_lottery.png", "tiny_sample_efficiency.png", "tiny_time_to_target.png"):
-        assert (tmp_path / "figures" / fig).stat().st_size > 1000
-    text = (tmp_path / "results_tiny.md").read_text()
+        assert (out / "figures" / fig).stat().st_size > 1000
+    assert "Configurations ranked" in (out / "tiny_report.html").read_text(encoding="utf-8")
+    text = (out / "results_tiny.md").read_text()
     assert "| ga | 2 | 2 |" in text and "| random | 3 |" in text
-    board = json.loads((tmp_path / "leaderboard_tiny.json").read_text())
+    board = json.loads((out / "leaderboard_tiny.json").read_text())
     assert {r["agent"] for r in board["rows"]} == {"ga", "random"} and board["hardest"] == "alexnet/fast"
     assert all(r["best_design"] for r in board["rows"])
+    assert analyze.default_out(LOTTERY / "dram.yaml") == LOTTERY  # the repository's own study
+    (out / "leaderboard_tiny.json").rename(tmp_path / "leaderboard_tiny.json")
     leaderboard.HERE = tmp_path
     assert "| 1 |" in leaderboard.render()

@@ -14,7 +14,18 @@ import pytest
 import yaml
 
 from archgym import datasets
-from archgym.sweep import SweepSpecError, expand, is_finished, load_spec, pending, run_sweep, summary_rows
+from archgym.sweep import (
+    SUMMARY_HEADER,
+    SweepError,
+    SweepSpecError,
+    expand,
+    is_finished,
+    load_spec,
+    pending,
+    run_sweep,
+    summary_rows,
+    write_summary,
+)
 
 ENV = {"id": "archgym/Systolic-v0", "kwargs": {"workload": "alexnet"}}
 SPEC = {"name": "t", "budget": 6, "seeds": [0, 1], "envs": [ENV],
@@ -90,7 +101,7 @@ def test_bad_specs_name_the_file_and_the_key(tmp_path: Path, patch, key, words):
 def test_invalid_yaml_names_file_and_line(tmp_path: Path):
     p = tmp_path / "bad.yaml"
     p.write_text("budget: 3\nseeds: [0, 1\nenvs: []\n")
-    with pytest.raises(SweepSpecError, match=r"bad.yaml: line \d+: invalid YAML"):
+    with pytest.raises(SweepSpecError, match=r"bad.yaml: line \d+, column \d+: invalid YAML"):
         load_spec(p)
 
 
@@ -107,8 +118,28 @@ def test_parallel_sweep_then_resume_skips_finished_runs(tmp_path: Path):
     df = datasets.load(tmp_path)
     assert len(df) == 4 * 6 and df["run_id"].nunique() == 4
     assert run_sweep(sw, tmp_path).results == []
-    rows = summary_rows(sw, tmp_path)
-    assert [r[2:5] for r in rows] == [("4", "0", "0")]
+    rows = summary_rows(sw, tmp_path)  # one row per configuration (unique=True / unique=False)
+    assert sorted((r[2], r[4:7]) for r in rows) == [("unique=False", ("2", "0", "0")), ("unique=True", ("2", "0", "0"))]
+    chash = datasets.load(tmp_path)["config_hash"].iloc[0]
+    assert {r[3] for r in rows} == {chash}  # the simulator configuration of the runs
+
+
+def test_summary_is_saved_next_to_the_runs_grouped_by_configuration(tmp_path: Path):
+    import csv
+
+    sw = expand({**SPEC, "envs": [ENV, {"id": "archgym/Systolic-v0", "kwargs": {"workload": "resnet18"}}]})
+    run_sweep(sw, tmp_path, workers=1)
+    csv_path, md_path = write_summary(sw, tmp_path)
+    assert (csv_path.name, md_path.name) == ("summary.csv", "summary.md")
+    with csv_path.open() as fh:
+        table = list(csv.reader(fh))
+    assert tuple(table[0]) == SUMMARY_HEADER
+    assert [tuple(r) for r in table[1:]] == summary_rows(sw, tmp_path)
+    assert len(table) - 1 == 4  # 2 env configs x 2 agent configs, each with 2 seeds
+    assert len({r[3] for r in table[1:]}) == 2 and {r[4] for r in table[1:]} == {"2"}
+    md = md_path.read_text()
+    assert "| scenario | agent | config | config_hash |" in md and md.count("| random |") == 4
+    assert not list(tmp_path.glob(".summary*"))  # atomic writes leave no temporary files
 
 
 def test_invalid_and_partial_files_are_redone(tmp_path: Path):
@@ -134,7 +165,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path):
     for rid in bad.values():
         rec = yaml.safe_load((tmp_path / "failed" / f"{rid}.json").read_text())
         assert rec["status"] == "failed" and "elitism must be in" in rec["error"] and "Traceback" in rec["traceback"]
-    assert {r[3] for r in summary_rows(sw, tmp_path)} == {"2"}
+    assert {r[2]: r[5] for r in summary_rows(sw, tmp_path)} == {"elitism=1": "0", "elitism=4": "2"}
     retry = run_sweep(sw, tmp_path, workers=1)  # failed runs are retried, finished ones are not
     assert sorted(r["run_id"] for r in retry.results) == sorted(bad.values())
 
@@ -220,3 +251,34 @@ def test_hyperparameter_values_are_checked_before_anything_runs(agent, where, ma
     with pytest.raises(SweepSpecError, match=match) as exc:
         expand({**SPEC, "agents": [agent]})
     assert exc.value.key == where
+
+
+def test_ray_without_a_cluster_is_one_line_saying_how_to_start_one(tmp_path: Path, monkeypatch):
+    pytest.importorskip("ray")
+    if Path("/tmp/ray/ray_current_cluster").exists():
+        pytest.skip("a Ray cluster runs on this machine: 'auto' would find it")
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(SweepError, match=r"no Ray cluster to join at address 'auto'.*`ray start --head`") as exc:
+        run_sweep(expand(SPEC), tmp_path, backend="ray", address="auto")
+    assert "\n" not in str(exc.value)
+
+
+def test_a_finished_sweep_connects_to_no_cluster(tmp_path: Path):
+    ray = pytest.importorskip("ray")
+    sw = expand(SPEC)
+    run_sweep(sw, tmp_path, workers=1)
+    rep = run_sweep(sw, tmp_path, backend="ray", address="192.0.2.1:6379")  # would hang if it connected
+    assert rep.results == [] and rep.skipped == len(sw) and not ray.is_initialized()
+
+
+def test_a_retried_task_does_not_write_a_finished_run_again(tmp_path: Path):
+    from archgym.sweep._execute import _execute
+
+    sw = expand(SPEC)
+    first = _execute(sw.runs[0], sw.ids[0], str(tmp_path))
+    path = tmp_path / f"{sw.ids[0]}.parquet"
+    stamp = (path.stat().st_mtime_ns, path.read_bytes())
+    again = _execute(sw.runs[0], sw.ids[0], str(tmp_path))  # as Ray re-executes a lost node's task
+    assert again["reused"] and again["status"] == "done"
+    assert (again["best_reward"], again["best_step"]) == (first["best_reward"], first["best_step"])
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == stamp

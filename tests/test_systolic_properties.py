@@ -40,11 +40,13 @@ def test_space_roundtrip_dict_index_dict(design):
 
 def test_gym_and_optuna_views_agree():
     gym_space = SPACE.to_gym()
-    dists = SPACE.to_optuna()
+    dists = SPACE.to_optuna(ordered=False)  # the categorical view lists every value
     assert list(dists) == list(SPACE.names)
     assert list(gym_space.nvec) == [len(d.choices) for d in dists.values()]
     for p, d in zip(SPACE.params, dists.values(), strict=True):
         assert list(d.choices) == list(p.values if hasattr(p, "values") else p.choices)
+    ordered = SPACE.to_optuna()  # the default view searches ordered knobs by index
+    assert list(gym_space.nvec) == [d.high + 1 if hasattr(d, "high") else len(d.choices) for d in ordered.values()]
     assert SPACE.size == int(np.prod(gym_space.nvec))
 
 

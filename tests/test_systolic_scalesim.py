@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from archgym.errors import SimulatorError
+from archgym.registry import make_env
 from archgym.simulators.systolic import SystolicSimulator, parse_topology
 from archgym.simulators.systolic.scalesim_backend import (
     ENV_VAR,
@@ -106,3 +107,21 @@ def test_real_scalesim_tiny_gemm(tmp_path):
     assert out["cycles"][0] == per["total_cycles"].sum()
     assert out["stall_cycles"][0] == per["stall_cycles"].sum()
     assert np.isfinite([out[m][0] for m in model.metric_names]).all()
+
+
+def test_bare_interpreter_name_is_looked_up_on_path(tmp_path, monkeypatch):
+    """``backend="scalesim:python3"`` finds the interpreter on PATH like a shell would."""
+    fake = tmp_path / "fakepython"
+    fake.write_text("#!/bin/sh\necho 'no scalesim here' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SimulatorError, match=f"scalesim is not importable with '{fake}'"):
+        ScaleSimSimulator("fakepython")
+    with pytest.raises(SimulatorError, match="scalesim is not importable with '/"):
+        make_env("archgym/Systolic-v0", backend="scalesim:fakepython")
+
+
+def test_bare_interpreter_name_not_on_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SimulatorError, match="'python3' is not on PATH"):
+        ScaleSimSimulator("python3")

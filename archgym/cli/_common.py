@@ -13,13 +13,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
-from archgym.errors import ArchGymError, InvalidParameterError
+from archgym.errors import ArchGymError, InvalidParameterError, RunInterrupted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,14 +35,29 @@ def fail(msg: str, code: int = 2) -> None:
 
 
 def handle_errors(fn: F) -> F:
-    """Wrap a command: archgym and OS errors become one line and exit status 2."""
+    """Wrap a command: archgym and OS errors become one line and exit status 2; Ctrl-C one line
+    (for a run: how many evaluations were kept, where, and how to resume) and status 130."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except RunInterrupted as exc:
+            if DEBUG["on"]:
+                raise
+            where = (f"partial run kept at {exc.path}; rerun the same command to resume" if exc.path
+                     else "nothing kept (no output directory)")
+            fail(f"interrupted after {exc.done} of {exc.budget} evaluations; {where}", code=130)
+        except KeyboardInterrupt:
+            if DEBUG["on"]:
+                raise
+            fail("interrupted", code=130)
+        except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (`archgym envs | head`): nothing to report
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+            raise typer.Exit(141) from None  # 128 + SIGPIPE, as a shell reports it
         except (ArchGymError, OSError) as exc:
             if DEBUG["on"]:
                 raise
@@ -89,12 +105,13 @@ def load_config(text: str) -> Any:
     """A JSON value given inline, or the contents of a JSON/YAML file (safe loader)."""
     p = Path(text)
     if p.is_file():
-        import yaml
+        from archgym._text import YamlError, load_yaml, read_text
 
         try:
-            return yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise InvalidParameterError(f"{p}: not valid JSON/YAML ({exc})") from None
+            return load_yaml(read_text(p, "objective", max_bytes=2**20))
+        except YamlError as exc:
+            raise InvalidParameterError(f"{p}{', ' + exc.where if exc.where else ''}: not valid JSON/YAML "
+                                        f"({exc})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -112,7 +129,36 @@ def print_result(result: Any) -> None:
     rows += [(k, f"{v:.6g}") for k, v in result.best_metrics.items()]
     table(["best design / metric", "value"], rows)
     if result.hypervolume is not None:
-        typer.echo(f"Pareto front: {len(result.pareto)} designs, hypervolume {result.hypervolume:.6g}")
+        print_pareto(result)
+
+
+#: at most this many Pareto designs are printed (all of them are rows of the dataset)
+MAX_PARETO_ROWS = 25
+
+
+def print_pareto(result: Any) -> None:
+    """The Pareto designs of a multi-objective run: each distinct design with its objective metrics.
+
+    Why the objective's metrics only: a row of every metric would not fit a terminal; the dataset
+    (and ``archgym report``) has them all.
+    """
+    from archgym.datasets import DESIGN_PREFIX, METRIC_PREFIX
+
+    front = result.pareto
+    goals = json.loads(str(result.trajectory["objective"].iloc[0])).get("goals", {})
+    knobs = [c for c in front.columns if c.startswith(DESIGN_PREFIX)]
+    front = front.drop_duplicates(subset=knobs)
+    first = METRIC_PREFIX + next(iter(goals)) if goals else "step"
+    front = front.sort_values([first, "step"], kind="stable")
+    typer.echo(f"Pareto front: {len(front)} distinct designs, hypervolume {result.hypervolume:.6g} "
+               f"(goals: {', '.join(f'{k} {g}' for k, g in goals.items())})")
+    header = ["evaluation"] + [k[len(DESIGN_PREFIX):] for k in knobs] + list(goals)
+    rows = [tuple([str(int(r["step"]) + 1)] + [str(r[k]) for k in knobs]
+                  + [f"{float(r[METRIC_PREFIX + g]):.6g}" for g in goals]) for _, r in front.head(MAX_PARETO_ROWS).iterrows()]
+    table(header, rows)
+    if len(front) > MAX_PARETO_ROWS:
+        typer.echo(f"... and {len(front) - MAX_PARETO_ROWS} more Pareto designs (all in the dataset; "
+                   "`archgym report` lists them with every metric)")
 
 
 def plot_best_so_far(curves: dict[str, Any], path: Path, title: str = "") -> Path:

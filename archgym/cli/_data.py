@@ -124,21 +124,40 @@ def import_(csv: Annotated[Path, typer.Argument(help="CSV with a header, one row
 def train(paths: Paths,
           out: Annotated[Path, typer.Option(help="where to save the proxy (one file)")],
           env: Annotated[str | None, typer.Option(help="env the proxy stands in for (space, metric units)")] = None,
-          estimator: Annotated[str, typer.Option(help="tree, rf, extra, hgb, gp, knn, mlp or linear")] = "rf",
+          estimator: Annotated[str, typer.Option(help="auto (validated on the training designs: the "
+                                                 "cheapest of tree, rf, extra within 10% of the most accurate), "
+                                                 "or tree, rf, extra, hgb, gp, knn, mlp, linear")] = "auto",
           metric: Annotated[list[str] | None, typer.Option(help="metrics to model (default: all)")] = None,
           workload: Annotated[str | None, typer.Option(help="pick one workload of a mixed dataset")] = None,
           test_size: Annotated[float, typer.Option(help="held-out fraction of designs")] = 0.2,
           multi_output: Annotated[bool, typer.Option(help="one model for all metrics (faster)")] = False,
           seed: Annotated[int, typer.Option()] = 0) -> None:
-    """Train a proxy, print its held-out accuracy per metric, and save it."""
+    """Train a proxy, print its held-out accuracy per metric, and save it.
+
+    The workload is the data's (from the rows and file metadata), not the env's default: a proxy
+    trained on ``trace=random`` runs stands in for the DRAM env on ``random``.  Data that mixes
+    workloads is refused unless ``--workload`` picks one.
+    """
+    from archgym import datasets
     from archgym.proxy import fit_proxy
+    from archgym.proxy._fit import single_workload
     from archgym.registry import entry, make_simulator
 
+    df, meta = datasets.load_with_metadata(paths)
+    where = ", ".join(str(p) for p in paths)
+    workload = single_workload(df, meta, workload, where=where, option="--workload ")
     ref = None
     if env:
         ref = make_simulator(entry(env).name, **({"workload": workload} if workload else {}))
-    proxy, report = fit_proxy(paths, metrics=metric or None, estimator=estimator, reference=ref,
-                              workload=workload, test_size=test_size, seed=seed, multi_output=multi_output)
+    proxy, report = fit_proxy(df, metrics=metric or None,
+                              estimator=estimator, reference=ref, workload=workload, test_size=test_size,
+                              seed=seed, multi_output=multi_output, metadata=meta)
+    if "selection" in report.extra:
+        rows = report.extra["selection"]
+        typer.echo("estimator chosen by validation on the training designs (worst-metric rel. RMSE %):")
+        for r in rows:
+            mark = "  <- chosen" if r["chosen"] else ""
+            typer.echo(f"  {r['estimator']:6s} {r['worst']:.3f} %  {r['us_per_design']:.2f} µs/design{mark}")
     typer.echo(report.to_markdown())
     typer.echo(f"saved {proxy.save(out)}  (use it as: gymnasium.make(ENV_ID, backend='proxy:{out}'))")
 
@@ -149,9 +168,10 @@ def eval_(proxy: Annotated[Path, typer.Argument(help="a saved proxy")], paths: P
           workload: Annotated[str | None, typer.Option(help="pick one workload of a mixed dataset")] = None) -> None:
     """Score a saved proxy on other logged evaluations (all rows are held out)."""
     from archgym.proxy import ProxySimulator, evaluate_proxy
+    from archgym.proxy._fit import format_score
 
     table = evaluate_proxy(ProxySimulator.load(proxy), paths, workload=workload)
     typer.echo("| metric | rel. RMSE % | MAPE % | R² | Kendall τ | n |\n|---|---|---|---|---|---|")
     for name, r in table.iterrows():
-        typer.echo(f"| {name} | {r['rel_rmse_pct']:.4g} | {r['mape_pct']:.4g} | {r['r2']:.4g} | "
-                   f"{r['kendall_tau']:.4g} | {int(r['n'])} |")
+        cells = " | ".join(format_score(r, c) for c in ("rel_rmse_pct", "mape_pct", "r2", "kendall_tau"))
+        typer.echo(f"| {name} | {cells} | {int(r['n'])} |")

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from archgym._files import atomic_write
+from archgym.datasets._checks import file_problems
 from archgym.datasets._schema import (
     DESIGN_PREFIX,
     META_KEY,
@@ -148,7 +149,10 @@ def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *, st
     """Load one file, a directory or a glob of run files into one DataFrame.
 
     Unreadable files (e.g. truncated by a killed process that bypassed the atomic writer) are
-    skipped with a warning, or raise :class:`DatasetError` with ``strict=True``.
+    skipped with a warning, or raise :class:`DatasetError` with ``strict=True``.  A readable file
+    whose metadata or rows are wrong (not JSON, another schema version, a run id or row count its
+    metadata contradicts, no rows, infinite or negative metrics) always raises
+    :class:`DatasetError` naming the file: no consumer should learn from it.
     """
     import pyarrow.parquet as pq
 
@@ -157,16 +161,27 @@ def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *, st
     for f in files:
         try:
             table = pq.read_table(f)
-            frames.append(upgrade(table.to_pandas(), decode_metadata(table.schema.metadata, f)))
+            df = table.to_pandas()
         except Exception as exc:
             if strict:
-                msg = str(exc) if isinstance(exc, DatasetError) else f"{f}: unreadable Parquet file ({exc})"
-                raise DatasetError(msg) from exc
+                raise DatasetError(f"{f}: unreadable Parquet file ({exc})") from exc
             warnings.warn(f"ignoring unreadable dataset file {f}: {exc}", stacklevel=2)
+            continue
+        meta = decode_metadata(table.schema.metadata, f)
+        if meta is not None:
+            refuse(file_problems(df, meta, f))
+        frames.append(upgrade(df, meta))
     if not frames:
         return empty_frame()
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return df
+
+
+def refuse(problems: list[str]) -> None:
+    """Raise :class:`DatasetError` with the first problem (and how many more there are)."""
+    if problems:
+        more = f" (and {len(problems) - 1} more: archgym dataset validate lists them)" if len(problems) > 1 else ""
+        raise DatasetError(problems[0] + more)
 
 
 def rows_frame(rows: list[dict[str, Any]], param_dtypes: Mapping[str, str]) -> pd.DataFrame:

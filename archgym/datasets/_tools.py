@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from archgym._files import plain
+from archgym.datasets._checks import content_problems, metadata_problems
 from archgym.datasets._io import load, read_metadata, resolve_paths, to_table, write_parquet_atomic
 from archgym.datasets._schema import (
     DESIGN_PREFIX,
@@ -35,7 +36,7 @@ def _kind_ok(series: pd.Series, dtype: str) -> bool:
 
 
 def check_frame(df: pd.DataFrame, meta: Mapping[str, Any], source: str = "<frame>") -> list[str]:
-    """Schema problems of one dataset frame against its metadata, one message per problem.
+    """Schema and content problems of one dataset frame against its metadata, one per problem.
 
     Each message starts with ``source`` and names the column, so a user can find and fix it.
     """
@@ -45,6 +46,7 @@ def check_frame(df: pd.DataFrame, meta: Mapping[str, Any], source: str = "<frame
     version = meta.get("schema_version")
     if version != SCHEMA_VERSION:
         problems.append(f"{source}: schema_version {version!r} is not supported (this archgym reads {SCHEMA_VERSION})")
+    problems += metadata_problems(meta, source) + content_problems(df, meta, source)
     for col, kind in COLUMN_KINDS.items():
         if col not in df.columns:
             problems.append(f"{source}: column {col!r} is missing")
@@ -54,7 +56,9 @@ def check_frame(df: pd.DataFrame, meta: Mapping[str, Any], source: str = "<frame
         space = DesignSpace.from_dict(meta["space"])
     except Exception as exc:  # a missing or malformed space makes the design columns uncheckable
         return problems + [f"{source}: metadata has no valid design space ({exc})"]
-    metric_names = [m["name"] for m in meta.get("metrics", [])]
+    metrics = meta.get("metrics")
+    metric_names = [m["name"] for m in metrics if isinstance(m, dict) and isinstance(m.get("name"), str)] \
+        if isinstance(metrics, list) else []
     expected = {DESIGN_PREFIX + n for n in space.names} | {METRIC_PREFIX + n for n in metric_names}
     for col in df.columns:
         if col not in COLUMN_KINDS and col not in expected:

@@ -51,7 +51,7 @@ class ProxyReport:
         """
         cols = ["rel_rmse_pct", "mape_pct", "r2", "kendall_tau", "rmse"]
         head = "| metric | rel. RMSE % | MAPE % | R² | Kendall τ | RMSE |\n|---|---|---|---|---|---|"
-        lines = [head] + [f"| {name} | " + " | ".join(_fmt(row[c]) for c in cols) + " |"
+        lines = [head] + [f"| {name} | " + " | ".join(format_score(row, c) for c in cols) + " |"
                           for name, row in self.table.iterrows()]
         lines.append(f"\n{self.estimator}: {self.n_train} training / {self.n_test} held-out designs; "
                      f"batch prediction {self.us_per_design:.2f} µs/design end to end "
@@ -62,8 +62,22 @@ class ProxyReport:
         return "\n".join(lines)
 
 
-def _fmt(v: float) -> str:
-    return "nan" if not np.isfinite(v) else (f"{v:.4g}" if abs(v) < 1e4 else f"{v:.3e}")
+def format_score(row: Mapping[str, Any], col: str) -> str:
+    """One cell of a proxy accuracy table, with the reason instead of ``nan`` where a score is
+    undefined: R² and Kendall τ of a metric that is constant on the scored designs (e.g. refresh
+    counts under ``NoRefresh``) are 0/0, τ of a constant prediction too, and relative errors of a
+    metric whose values are all zero have no scale."""
+    v = float(row[col])
+    if np.isfinite(v):
+        return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.3e}"
+    constant = not np.isfinite(float(row["r2"])) and np.isfinite(float(row["rmse"]))
+    if col in ("r2", "kendall_tau"):
+        if constant:
+            return "constant"
+        return "constant prediction" if col == "kendall_tau" else "n/a"
+    if col in ("rel_rmse_pct", "mape_pct") and np.isfinite(float(row["rmse"])):
+        return "n/a (all 0)"
+    return "n/a"
 
 
 @dataclass
@@ -78,8 +92,9 @@ class _Data:
 
 
 def _prepare(dataset: Any, space: DesignSpace | None, metrics: Iterable[Any] | None, reference: Simulator | None,
-             workload: str | None, simulator_version: str | None) -> _Data:
-    meta: dict[str, Any] = {}
+             workload: str | None, simulator_version: str | None,
+             metadata: Mapping[str, Any] | None = None) -> _Data:
+    meta: dict[str, Any] = dict(metadata or {})
     if isinstance(dataset, pd.DataFrame):
         df = dataset
     else:
@@ -121,6 +136,36 @@ def split_designs(dataset: Any, space: DesignSpace | None = None, *, test_size: 
     return df.iloc[np.sort(train_idx)].reset_index(drop=True), df.iloc[np.sort(test_idx)].reset_index(drop=True)
 
 
+#: the ``estimator`` value that picks one by validation (the CLI's default)
+AUTO = "auto"
+#: what ``auto`` chooses among: the tree family, which the compiled walk serves in ~µs per design
+#: (boosting is left out: 500 rounds per metric make it 100x slower to fit for no gain on our data)
+AUTO_CANDIDATES = ("tree", "rf", "extra")
+#: among estimators whose worst-metric validation error is within this factor of the best one's,
+#: ``auto`` takes the cheapest to predict (a proxy is for the search loop; equal accuracy, less time)
+AUTO_TOLERANCE = 1.10
+#: trees walked per design and metric: the prediction cost ``auto`` ranks by (a count, not a timing,
+#: so the choice is the same on every run and machine)
+AUTO_TREES = {"tree": 1, "rf": 100, "extra": 100}
+
+
+def choose_estimator(train: pd.DataFrame, metrics: Sequence[str], *, space: DesignSpace | None = None,
+                     reference: Simulator | None = None, seed: int = 0, log_target: bool | str = "auto",
+                     candidates: Sequence[str] = AUTO_CANDIDATES) -> tuple[str, pd.DataFrame]:
+    """``estimator="auto"``: validate :data:`AUTO_CANDIDATES` on a split of the training designs and
+    take the cheapest to predict (fewest trees, :data:`AUTO_TREES`; then the more accurate) of those
+    within :data:`AUTO_TOLERANCE` of the most accurate (worst-metric relative RMSE).  Returns the name
+    and the validation table (with a ``chosen`` column)."""
+    _, table = select_estimator(train, list(candidates), metrics=metrics, reference=reference, space=space,
+                                seed=seed + 1, log_target=log_target)
+    best = float(table["worst"].min())
+    near = table[table["worst"] <= best * AUTO_TOLERANCE + 1e-12]
+    near = near.assign(trees=near["estimator"].map(AUTO_TREES))
+    name = str(near.sort_values(["trees", "worst"], kind="stable").iloc[0]["estimator"])
+    table = table.assign(chosen=table["estimator"] == name)
+    return name, table
+
+
 def select_estimator(train: pd.DataFrame, candidates: Sequence[Any], *, metrics: Sequence[str],
                      reference: Simulator | None = None, space: DesignSpace | None = None, val_size: float = 0.25,
                      seed: int = 1, log_target: bool | str = "auto") -> tuple[Any, pd.DataFrame]:
@@ -155,7 +200,8 @@ def fit_proxy(dataset: Any, space: DesignSpace | None = None, metrics: Iterable[
               estimator: Any = "rf", *, log_target: bool | str = "auto", test_size: float = 0.2, seed: int = 0,
               reference: Simulator | None = None, workload: str | None = None,
               simulator_version: str | None = None, max_train: int | None = None, multi_output: bool = False,
-              timing_batch: int = 10_000) -> tuple[ProxySimulator, ProxyReport]:
+              timing_batch: int = 10_000, metadata: Mapping[str, Any] | None = None
+              ) -> tuple[ProxySimulator, ProxyReport]:
     """Train a proxy on logged evaluations and score it on held-out designs.
 
     Args:
@@ -164,24 +210,28 @@ def fit_proxy(dataset: Any, space: DesignSpace | None = None, metrics: Iterable[
         metrics: metric names (or :class:`Metric`) to model; default all of ``reference``'s, else all
             metric columns.  To serve as an env backend a proxy must model the metrics its
             objective reads (all of the simulator's, unless loaded with ``allow_subset``).
-        estimator: a name from :data:`archgym.proxy.ESTIMATORS` or a scikit-learn regressor.
+        estimator: a name from :data:`archgym.proxy.ESTIMATORS`, a scikit-learn regressor, or
+            ``"auto"`` (:func:`choose_estimator`: validated on the training designs only).
         log_target: fit log(metric) (``"auto"``: where all training values are positive); costs
             and times span decades, and relative error is what matters.
         test_size: fraction of unique designs held out for the report (0: no report, all used).
         seed: split and estimator seed.
         reference: the simulator the proxy stands in for (space, metric units/goals, provenance).
-        workload, simulator_version: pick one when the dataset mixes several.
+        workload: pick one when the dataset mixes several.
+        simulator_version: pick one when the dataset mixes several.
         max_train: keep at most this many training designs (learning-curve experiments).
         multi_output: one model predicts all (standardised) metrics: one forest walk instead of one
             per metric, so prediction is several times faster; needs a natively multi-output
             estimator (tree, rf, extra, knn, mlp, linear).
         timing_batch: designs per batch when timing prediction.
+        metadata: the files' metadata when ``dataset`` is a DataFrame already loaded with
+            :func:`archgym.datasets.load_with_metadata` (space, metric units and goals, simulator).
 
     Returns:
         The fitted :class:`ProxySimulator` (trained on the training split only, so the report
         describes exactly the saved model) and its :class:`ProxyReport`.
     """
-    data = _prepare(dataset, space, metrics, reference, workload, simulator_version)
+    data = _prepare(dataset, space, metrics, reference, workload, simulator_version, metadata)
     df, space, mets, expected = data.df, data.space, data.metrics, data.design_cols
     feasible = df["feasible"].to_numpy(bool) if "feasible" in df else np.ones(len(df), bool)
     targets = np.stack([df[datasets.METRIC_PREFIX + m.name].to_numpy(float) for m in mets], axis=1)
@@ -194,6 +244,11 @@ def fit_proxy(dataset: Any, space: DesignSpace | None = None, metrics: Iterable[
     tr = train_idx[usable[train_idx]]
     if len(tr) < 2:
         raise ProxyError(f"only {len(tr)} feasible training designs with finite metrics; need at least 2")
+    selection = None
+    if isinstance(estimator, str) and estimator == AUTO:
+        # chosen on the training designs alone, so the held-out report still scores an unseen split
+        estimator, selection = choose_estimator(df.iloc[np.sort(train_idx)], [m.name for m in mets], space=space,
+                                                reference=reference, seed=seed, log_target=log_target)
     X, Y = X_all[tr], targets[tr]
     models: dict[str, Any] = {}
     transforms: dict[str, tuple[bool, float, float]] = {}
@@ -228,6 +283,8 @@ def fit_proxy(dataset: Any, space: DesignSpace | None = None, metrics: Iterable[
     proxy = ProxySimulator(space, mets, models, transforms, (X.min(axis=0), X.max(axis=0)), source, data_hash,
                            est_name, clf)
     report = _report(proxy, X_all, D_all, targets, test_idx, usable, feasible, len(tr), mets, rng, timing_batch)
+    if selection is not None:
+        report.extra["selection"] = selection.to_dict("records")
     proxy.report = report.to_dict()
     return proxy, report
 
@@ -263,6 +320,28 @@ def _single(df: pd.DataFrame, col: str, wanted: str | None) -> pd.DataFrame:
     if len(values) > 1:
         raise ProxyError(f"the dataset mixes {col}s {values}; a proxy models one — pass {col}=... to pick one")
     return df
+
+
+def single_workload(df: pd.DataFrame, meta: Mapping[str, Any], wanted: str | None, *, where: str = "the dataset",
+                    option: str = "workload=") -> str | None:
+    """The one workload a proxy on these rows models: ``wanted`` if given (it must occur), else the
+    data's own (the rows' ``workload`` column, or the files' metadata) — never an env default.
+
+    Raises:
+        ProxyError: the rows mix workloads and none was picked (naming them and how to pick), or
+            ``wanted`` does not occur.
+    """
+    found = sorted(df["workload"].astype(str).unique()) if "workload" in df and len(df) else []
+    if wanted is not None:
+        if found and wanted not in found:
+            raise ProxyError(f"{where} has no rows with workload {wanted!r}; its workloads are {found}")
+        return wanted
+    if len(found) > 1:
+        raise ProxyError(f"{where} mixes {len(found)} workloads {found}: a proxy models one workload; "
+                         f"pick one with {option}{found[0]} (or train on a directory of one workload's runs)")
+    if found:
+        return found[0] or None
+    return str(meta.get("workload") or "") or None
 
 
 def _source(reference: Simulator | None, meta: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:

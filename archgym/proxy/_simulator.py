@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import warnings
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,23 @@ import numpy as np
 
 from archgym._files import atomic_write, plain
 from archgym.datasets import strip_docs
-from archgym.errors import ProxyError
-from archgym.proxy._models import native_std
+from archgym.errors import ArchGymError, ProxyError
+from archgym.proxy._models import fast_predict, native_std
+from archgym.proxy._store import (
+    FORMAT_VERSION,
+    META_ENTRY,
+    MODEL_ENTRY,
+    check_state,
+    dumps_model,
+    loads_model,
+    read_zip,
+)
 from archgym.simulator import Metric, Simulator
 from archgym.spaces import DesignSpace
 
-FORMAT_VERSION = 1
 #: key of the single model that predicts all metrics at once (``fit_proxy(..., multi_output=True)``)
 JOINT = "*"
+_FEASIBILITY = "\0feasibility"  # key of the feasibility classifier among the compiled models
 
 
 class ProxySimulator(Simulator):
@@ -61,6 +69,7 @@ class ProxySimulator(Simulator):
         self.workload = str(self.source.get("workload", ""))
         self.version = f"{self.source.get('simulator', '?')}-{self.source.get('version', '?')}+{data_hash[:10]}"
         self.uncertainty = False
+        self._flat: dict[str, Any] | None = None  # compiled forms of the models, built on first use
 
     #: the default objective of the simulator this proxy was loaded to stand in for
     reference_objective: dict[str, Any] | None = None
@@ -81,14 +90,14 @@ class ProxySimulator(Simulator):
         out: dict[str, np.ndarray] = {}
         rel_std = []
         joint = self.models.get(JOINT)
-        Z = np.asarray(joint.predict(X), float).reshape(len(X), -1) if joint is not None else None
+        Z = np.asarray(self._predict(JOINT, X), float).reshape(len(X), -1) if joint is not None else None
         S = native_std(joint, X) if joint is not None and self.uncertainty else None
         for j, m in enumerate(self.metrics):
             log, mu, sd = self.transforms[m.name]
             if Z is not None:
                 z, s = Z[:, j], None if S is None else np.asarray(S).reshape(len(X), -1)[:, j]
             else:
-                z = np.asarray(self.models[m.name].predict(X), float)
+                z = np.asarray(self._predict(m.name, X), float)
                 s = native_std(self.models[m.name], X) if self.uncertainty else None
             t = z * sd + mu
             out[m.name] = np.exp(t) if log else t
@@ -101,48 +110,58 @@ class ProxySimulator(Simulator):
         if rel_std:  # only models with a spread of their own report one (NaN would break info equality)
             out["proxy_uncertainty"] = np.max(rel_std, axis=0)
         if self.feasibility is not None:
-            feas = np.asarray(self.feasibility.predict(X)).astype(bool)
+            feas = np.asarray(self._predict(_FEASIBILITY, X)).astype(bool)
             out["feasible"] = feas
             out["reason"] = np.where(feas, "", "proxy predicts infeasible")
         return out
 
+    def _predict(self, key: str, X: np.ndarray) -> np.ndarray:
+        """``predict`` of one model: trees and forests through their flat compiled form (same bits,
+        microseconds per design; :mod:`archgym.proxy._compiled`), anything else through scikit-learn."""
+        from archgym.proxy._compiled import SMALL_BATCH, flatten
+
+        if self._flat is None:
+            models = {**self.models, _FEASIBILITY: self.feasibility} if self.feasibility is not None else self.models
+            self._flat = {k: flatten(m) for k, m in models.items()}
+        flat = self._flat[key]
+        if flat is not None and len(X) <= SMALL_BATCH:
+            return flat.predict(X)
+        return fast_predict(self.feasibility if key == _FEASIBILITY else self.models[key], X)
+
     # ---- persistence ------------------------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
         import sklearn
+        import skops
 
         return {"format": FORMAT_VERSION, "kind": "archgym-proxy", "space": self.space.to_dict(),
                 "metrics": [m.to_dict() for m in self.metrics], "source": self.source, "data_hash": self.data_hash,
                 "estimator": self.estimator, "version": self.version, "report": self.report,
-                "versions": {"sklearn": sklearn.__version__, "numpy": np.__version__}}
+                "versions": {"sklearn": sklearn.__version__, "numpy": np.__version__, "skops": skops.__version__}}
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """One zip file: ``meta.json`` (readable without unpickling) + ``model.pkl``; written atomically."""
+        """One zip file: ``meta.json`` + ``model.skops`` (no pickle; see ``archgym.proxy._store``); atomic."""
         path = Path(path)
-        state = {"models": self.models, "transforms": self.transforms, "x_range": self.x_range,
-                 "feasibility": self.feasibility}
+        state = {"models": self.models, "transforms": {k: list(v) for k, v in self.transforms.items()},
+                 "x_range": list(self.x_range), "feasibility": self.feasibility}
+        meta = json.dumps(self.metadata(), indent=1, default=_json_default)
+        blob = dumps_model(state)
 
         def write(tmp: str) -> None:
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("meta.json", json.dumps(self.metadata(), indent=1, default=_json_default))
-                zf.writestr("model.pkl", pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+                zf.writestr(META_ENTRY, meta)
+                zf.writestr(MODEL_ENTRY, blob)
 
         atomic_write(path, write)
         return path
 
     @staticmethod
     def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
-        try:
-            with zipfile.ZipFile(path) as zf:
-                meta = json.loads(zf.read("meta.json"))
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
-            raise ProxyError(f"{path}: not a saved archgym proxy ({exc})") from exc
-        if meta.get("kind") != "archgym-proxy" or meta.get("format") != FORMAT_VERSION:
-            raise ProxyError(f"{path}: unsupported proxy format {meta.get('format')!r} (expected {FORMAT_VERSION})")
-        return meta
+        """The checked ``meta.json`` of a proxy file (no model is loaded)."""
+        return read_zip(path)[0]
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], expect: Simulator | None = None,
-             allow_subset: bool = False) -> ProxySimulator:
+             allow_subset: bool = False, trusted: Iterable[str] = ()) -> ProxySimulator:
         """Load a saved proxy; with ``expect``, refuse it unless space and metric set match.
 
         Args:
@@ -151,34 +170,78 @@ class ProxySimulator(Simulator):
             allow_subset: accept a proxy of only some of ``expect``'s metrics (e.g. one trained on
                 external data that measured fewer quantities); the env then observes only those,
                 and its objective must use only those.
+            trusted: extra types (``module.Class``) to accept in the model, beyond the built-in
+                estimators' (:data:`archgym.proxy._store.TRUSTED_TYPES`): only for a proxy you fitted
+                yourself with another estimator.
 
-        Only load proxies you trust: the model part is a pickle.
+        Loading never runs code from the file (no pickle; see :mod:`archgym.proxy._store`), and a
+        corrupt file is refused here, not at its first prediction.
 
         Raises:
-            ProxyError: not a proxy file, or trained for a different design space / metric set.
+            ProxyError: not a proxy file, an old (pickle) proxy, an untrusted type, a corrupt or
+                incomplete model, or trained for a different design space / metric set.
         """
         import sklearn
 
-        meta = cls.read_metadata(path)
-        space = DesignSpace.from_dict(meta["space"])
-        metrics = [Metric(**m) for m in meta["metrics"]]
+        meta, blob = read_zip(path)
+        try:
+            space = DesignSpace.from_dict(meta["space"])
+            metrics = [Metric(**m) for m in meta["metrics"]]
+        except (ArchGymError, TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ProxyError(f"{path}: {META_ENTRY} has an invalid space or metric ({type(exc).__name__}: {exc})"
+                             ) from None
+        state = _cached_state(path, blob, trusted)  # refuses untrusted types before anything else is believed
         if expect is not None:
             check_compatible(path, space, [m.name for m in metrics], expect, allow_subset)
             trained_on = str(meta["source"].get("workload", ""))
             if expect.workload and trained_on and expect.workload != trained_on:
                 warnings.warn(f"proxy {path} was trained on workload {trained_on!r}, not {expect.workload!r}; "
                               "it predicts the former", stacklevel=2)
-        saved = meta.get("versions", {}).get("sklearn")
+        versions = meta.get("versions")
+        saved = versions.get("sklearn") if isinstance(versions, dict) else None
         if saved and saved != sklearn.__version__:
             warnings.warn(f"{path}: trained with scikit-learn {saved}, loading with {sklearn.__version__}; "
                           "predictions may differ — retrain with `archgym proxy train`", stacklevel=2)
-        with zipfile.ZipFile(path) as zf:
-            state = pickle.loads(zf.read("model.pkl"))
+        cols = space.decode_columns(np.zeros((1, len(space)), np.int64))
+        n_features = sum(p.features(cols[p.name]).shape[1] for p in space.params)
+        check_state(path, state, [m.name for m in metrics], n_features, JOINT)
         proxy = cls(space, metrics, state["models"], state["transforms"], state["x_range"], meta["source"],
-                    meta["data_hash"], meta["estimator"], state["feasibility"], meta.get("report"))
+                    meta["data_hash"], meta["estimator"], state.get("feasibility"), meta.get("report"))
+        proxy._check_predicts(path)
         if expect is not None:  # the env's default objective is the one of the simulator it stands in for
             proxy.reference_objective = expect.default_objective()
         return proxy
+
+    def _check_predicts(self, path: Any) -> None:
+        """One trial prediction, so a model that cannot predict (wrong feature count, a broken
+        record) is refused at load instead of at the env's first step."""
+        try:
+            out = self._evaluate(self.space.decode_columns(np.zeros((1, len(self.space)), np.int64)))
+            bad = [m.name for m in self.metrics if np.shape(out[m.name]) != (1,)]
+        except Exception as exc:
+            raise ProxyError(f"{path}: its model cannot predict ({type(exc).__name__}: {exc})") from None
+        if bad:
+            raise ProxyError(f"{path}: its model predicts the wrong shape for metric(s) {bad}")
+
+
+#: models loaded in this process, by content (sha256 of the model entry): a sweep on a proxy
+#: backend makes one env per run, and rebuilding a 100-tree forest per metric from skops takes
+#: seconds.  Fitted models are only read (predict), so envs can share them.
+_STATE_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
+_CACHE_SIZE = 2
+
+
+def _cached_state(path: Any, blob: bytes, trusted: Iterable[str]) -> dict[str, Any]:
+    import hashlib
+
+    key = (len(blob), hashlib.sha256(blob).digest(), frozenset(trusted))
+    state = _STATE_CACHE.get(key)
+    if state is None:
+        state = loads_model(path, blob, trusted)
+        while len(_STATE_CACHE) >= _CACHE_SIZE:
+            _STATE_CACHE.pop(next(iter(_STATE_CACHE)))
+        _STATE_CACHE[key] = state
+    return dict(state)
 
 
 def check_compatible(path: Any, space: DesignSpace, metric_names: Sequence[str], expect: Simulator,

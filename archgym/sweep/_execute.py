@@ -8,7 +8,10 @@ since a killed writer leaves only a hidden ``.tmp`` file, which the next attempt
 
 A run that raises is recorded in ``<out>/failed/<run_id>.json`` (error and traceback) and the
 sweep goes on; the next attempt retries it, and a success removes the record.  A lock file keeps
-two sweeps from working in one directory at once.
+two sweeps from working in one directory at once, and a second one, held by every worker, keeps a
+new sweep from starting while workers of a killed one are still alive (``archgym.sweep._workers``:
+workers die with their parent and keep their run's evaluations as a partial file, which the
+resumed run replays).  Ctrl-C stops the workers the same way and raises :class:`SweepInterrupted`.
 
 The spec format lives in ``archgym.sweep._spec``.
 """
@@ -30,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from archgym._files import atomic_write_text
-from archgym.errors import InvalidParameterError, SweepError
+from archgym.errors import DatasetError, InvalidParameterError, SweepError, SweepInterrupted
+from archgym.sweep import _workers
 from archgym.sweep._spec import RunSpec, Sweep
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -62,18 +66,31 @@ def is_finished(path: Path, run_id: str, budget: int) -> bool:
     """A run file counts as finished when it is readable Parquet with this run's id and budget rows.
 
     Reads only the footer (well under a millisecond), so resuming a sweep of thousands of runs
-    checks every file instead of trusting names.
+    checks every file instead of trusting names.  A missing or truncated file is not finished (the
+    run is redone); a file whose archgym metadata is not a JSON object, or is of another dataset
+    schema version, is refused: resuming must not overwrite it, nor mix versions in one sweep.
+
+    Raises:
+        DatasetError: the file's metadata is corrupt or of another schema version.
     """
     import pyarrow.parquet as pq
 
-    from archgym.datasets import META_KEY
+    from archgym.datasets import META_KEY, SCHEMA_VERSION, decode_metadata
 
     try:
         md = pq.read_metadata(path)
-        meta = json.loads((md.schema.to_arrow_schema().metadata or {})[META_KEY])
-    except Exception:  # missing, truncated, foreign or garbage: not finished
+        schema_meta = md.schema.to_arrow_schema().metadata or {}
+    except Exception:  # missing, truncated or not Parquet: not finished
         return False
-    return meta.get("run_id") == run_id and md.num_rows == budget and int(meta.get("budget", -1)) == budget
+    meta = decode_metadata(schema_meta, path) if META_KEY in schema_meta else None
+    if meta is None:
+        return False
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise DatasetError(f"{path}: a run file of dataset schema_version {meta.get('schema_version')!r}, but this "
+                           f"archgym writes {SCHEMA_VERSION}; resuming would mix versions in one sweep — move the "
+                           "old files away or give the sweep another output directory")
+    budget_ok = isinstance(meta.get("budget"), int) and meta["budget"] == budget
+    return meta.get("run_id") == run_id and md.num_rows == budget and budget_ok
 
 
 def pending(sweep: Sweep, out: str | Path) -> list[tuple[RunSpec, str]]:
@@ -89,14 +106,37 @@ def _execute(run: RunSpec, run_id: str, out: str) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     base = _record_base(run, run_id)
+    done = _already_finished(Path(out) / f"{run_id}.parquet", run_id, run.budget)
+    if done is not None:  # a retried task (Ray re-executes tasks of a lost node): never write a run twice
+        return {**base, "status": "done", **done, "seconds": time.perf_counter() - t0, "reused": True}
     try:
-        res = run_study(run.env_id, run.agent, run.budget, run.seed, log_dir=out, env_kwargs=run.env_kwargs,
-                        agent_kwargs=run.hparams, run_id=run_id)
+        with _workers.running():
+            res = run_study(run.env_id, run.agent, run.budget, run.seed, log_dir=out, env_kwargs=run.env_kwargs,
+                            agent_kwargs=run.hparams, run_id=run_id)
+    except KeyboardInterrupt:
+        if _workers.in_worker():  # the run kept a partial file; the parent is gone or stopping
+            _workers.exit_now(130)
+        raise
     except Exception as exc:
         return {**base, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
     return {**base, "status": "done", "best_reward": res.best_reward, "best_step": res.best_step,
             "seconds": time.perf_counter() - t0}
+
+
+def _already_finished(path: Path, run_id: str, budget: int) -> dict[str, Any] | None:
+    """Best reward and step of a finished run file, or None when the run must be done."""
+    try:
+        if not is_finished(path, run_id, budget):
+            return None
+        import pyarrow.parquet as pq
+
+        rewards = pq.read_table(path, columns=["reward"]).column("reward").to_numpy()
+    except Exception:  # any doubt: do the run (its atomic write replaces the file)
+        return None
+    finite = [r if r == r and abs(r) != float("inf") else float("-inf") for r in rewards.tolist()]
+    best = max(range(len(finite)), key=finite.__getitem__)
+    return {"best_reward": float(rewards[best]), "best_step": best}
 
 
 def _record_base(run: RunSpec, run_id: str) -> dict[str, Any]:
@@ -163,10 +203,15 @@ def run_sweep(sweep: Sweep, out: str | Path | None = None, workers: int | None =
         raise InvalidParameterError(f"unknown backend {backend!r}; allowed: local, ray")
     t0 = time.perf_counter()
     with _lock(out), _one_thread_env():
+        _workers.wait_for_old_workers(out)
         _clean_partial(out)
         todo = pending(sweep, out)
         report = SweepReport(total=len(sweep.runs), skipped=len(sweep.runs) - len(todo))
+        if not todo:  # nothing to run: no pool, and no cluster to connect to
+            report.wall_s = time.perf_counter() - t0
+            return report
         bar = _Progress(len(todo), progress, sweep.name)
+        stream: Iterator[dict[str, Any]] = iter(())
         try:
             if backend == "ray":
                 stream = _ray_results(todo, str(out), address, workers, batch_size)
@@ -178,10 +223,21 @@ def run_sweep(sweep: Sweep, out: str | Path | None = None, workers: int | None =
                 _record(out, result)
                 report.results.append(result)
                 bar.update(result)
+        except KeyboardInterrupt:
+            _close(stream)  # stops the workers (they keep their runs' partial files) before we report
+            raise SweepInterrupted(str(out), len(report.done), len(todo)) from None
         finally:
+            _close(stream)
             bar.close()
     report.wall_s = time.perf_counter() - t0
     return report
+
+
+def _close(stream: Any) -> None:
+    close = getattr(stream, "close", None)
+    if close is not None:
+        with contextlib.suppress(Exception):
+            close()
 
 
 @contextlib.contextmanager
@@ -215,8 +271,11 @@ def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int,
 
     queue = list(reversed(todo))
     ctx = multiprocessing.get_context("spawn")  # no forked copies of the parent's threads or locks
+    init_args = (os.getpid(), str(Path(out) / _workers.WORKERS_LOCK))
     while queue:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_workers.init_worker,
+                                   initargs=init_args)
+        try:
             running: dict[Future, tuple[RunSpec, str]] = {}
             broken = False
             while queue or running:
@@ -234,8 +293,13 @@ def _pool_results(todo: list[tuple[RunSpec, str]], out: str, workers: int,
                         broken = True
                         yield {**_record_base(r, rid), "status": "failed", "error": f"worker process died ({exc})",
                                "traceback": "", "seconds": 0.0}
-            if not broken:
-                return
+        except BaseException:  # Ctrl-C, or the consumer stopped: workers keep partial files and exit
+            _workers.stop_workers(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        if not broken:
+            return
 
 
 def _ray_results(todo: list[tuple[RunSpec, str]], out: str, address: str | None, workers: int | None,
@@ -247,7 +311,14 @@ def _ray_results(todo: list[tuple[RunSpec, str]], out: str, address: str | None,
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS")
         if address:
-            ray.init(address=address, log_to_driver=False)
+            try:
+                ray.init(address=address, log_to_driver=False)
+            except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise SweepError(f"no Ray cluster to join at address {address!r} ({first}); start one with "
+                                 "`ray start --head` (and `ray start --address=HEAD_IP:6379` on each other "
+                                 "machine), or run without --address for a Ray instance of this process only, "
+                                 "or use --backend local") from None
         else:
             ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False)
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))

@@ -35,15 +35,20 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from archgym._text import YamlError, load_yaml
 from archgym.errors import SweepSpecError
+from archgym.runner import MAX_BUDGET
 
+#: Limits of one spec: runs after expansion, file size, YAML aliases.
+MAX_RUNS = 10_000
+MAX_SPEC_BYTES = 2**20
+MAX_VALUES = 100_000  # scalars, lists and mappings in the spec, aliases expanded ("billion laughs")
 _TOP_KEYS = ("name", "budget", "seeds", "out", "envs", "agents")
 _ENV_KEYS = ("id", "label", "kwargs", "objectives")
 _AGENT_KEYS = ("name", "grid", "configs", "hparams", "seeds", "label")
@@ -136,18 +141,19 @@ class _Checker:
             raise self.fail(key, f"must be a non-empty list, got {value!r}")
         return value
 
-    def positive_int(self, value: Any, key: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.fail(key, f"must be a positive integer, got {value!r}")
+    def positive_int(self, value: Any, key: str, high: int | None = None) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (high is not None and value > high):
+            limit = f" at most {high:,}" if high is not None else ""
+            raise self.fail(key, f"must be a positive integer{limit}, got {value!r}")
         return value
 
     def seeds(self, value: Any, key: str) -> list[int]:
         if isinstance(value, int) and not isinstance(value, bool):
-            return list(range(self.positive_int(value, key)))
+            return list(range(self.positive_int(value, key, MAX_RUNS)))
         seeds = self.items(value, key)
         for i, s in enumerate(seeds):
-            if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-                raise self.fail(f"{key}[{i}]", f"a seed must be a non-negative integer, got {s!r}")
+            if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < 2**32:
+                raise self.fail(f"{key}[{i}]", f"a seed must be a non-negative integer in [0, 2**32 - 1], got {s!r}")
         if len(set(seeds)) != len(seeds):
             raise self.fail(key, f"seeds repeat: {seeds}")
         return list(seeds)
@@ -160,10 +166,13 @@ def expand(spec: Any, source: str = "<spec>") -> Sweep:
     for required in ("budget", "envs", "agents"):
         if required not in spec:
             raise c.fail(required, "is required")
-    budget = c.positive_int(spec["budget"], "budget")
+    budget = c.positive_int(spec["budget"], "budget", MAX_BUDGET)
     seeds = c.seeds(spec.get("seeds", 1), "seeds")
     envs = [_env_scenarios(c, e, f"envs[{i}]") for i, e in enumerate(c.items(spec["envs"], "envs"))]
     agents = [_agent_configs(c, a, f"agents[{j}]", seeds) for j, a in enumerate(c.items(spec["agents"], "agents"))]
+    count = sum(len(s) for s in envs) * sum(len(configs) * len(s) for _, _, configs, s in agents)
+    if count > MAX_RUNS:
+        raise c.fail("", f"expands to {count:,} runs; the limit is {MAX_RUNS:,} runs per spec (split it)")
     runs: list[RunSpec] = []
     for scenarios in envs:
         for env_id, label, kwargs, obj_name in scenarios:
@@ -248,6 +257,9 @@ def _agent_configs(c: _Checker, agent: Any, key: str, seeds: list[int]
             cls.check_params({hp: value})
         except ArchGymError as exc:
             raise c.fail(f"{key}.{where}", str(exc)) from None
+    n_configs = len(listed) * math.prod(len(v) for v in values)
+    if n_configs > MAX_RUNS:
+        raise c.fail(key, f"expands to {n_configs:,} configurations; the limit is {MAX_RUNS:,} runs per spec")
     configs = [{**fixed, **one, **dict(zip(keys, combo, strict=True))}
                for one in listed for combo in itertools.product(*values)]
     agent_seeds = c.seeds(agent["seeds"], f"{key}.seeds") if "seeds" in agent else seeds
@@ -267,16 +279,41 @@ def _unique_ids(c: _Checker, runs: list[RunSpec]) -> tuple[str, ...]:
 
 
 def load_spec(path: str | Path) -> Sweep:
-    """Read and expand a YAML spec; YAML syntax errors name the line."""
+    """Read and expand a YAML spec; YAML errors (syntax, a duplicate key, a byte that is not
+    UTF-8) name the file and line."""
     path = Path(path)
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as exc:
-        raise SweepSpecError(str(path), "", f"cannot read spec ({exc.strerror})") from None
+        raise SweepSpecError(str(path), "", f"cannot read spec ({exc.strerror or exc})") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SweepSpecError(str(path), "", f"the spec is {len(raw):,} bytes; the limit is {MAX_SPEC_BYTES:,}")
     try:
-        spec = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise SweepSpecError(str(path), where, f"invalid YAML ({getattr(exc, 'problem', exc)})") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SweepSpecError(str(path), f"line {line}, column {col}",
+                             f"byte 0x{raw[exc.start]:02x} is not UTF-8; specs must be UTF-8 text") from None
+    try:
+        spec = load_yaml(text)
+    except YamlError as exc:
+        raise SweepSpecError(str(path), exc.where, str(exc)) from None
+    _check_size(spec, str(path))
     return expand(spec, str(path))
+
+
+def _check_size(spec: Any, source: str) -> None:
+    """Refuse a spec whose values, with YAML aliases expanded, exceed ``MAX_VALUES``: a few
+    nested aliases (a "billion laughs" document) load as shared references in microseconds but
+    expand to gigabytes when the runs' kwargs are hashed."""
+    stack, count = [spec], 0
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise SweepSpecError(source, "", f"more than {MAX_VALUES:,} values once YAML aliases are expanded")
+        if isinstance(value, Mapping):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)

@@ -16,6 +16,16 @@ Usage::
     python experiments/lottery/analyze.py --lottery experiments/lottery/dram.yaml \
         --seeds experiments/lottery/dram_seeds.yaml --name dram --optimum 1 \
         --random-reference experiments/lottery/dram_targets.json
+
+Where results go (``--out``): for the repository's own studies (specs in this folder) the default
+is this folder, whose ``results_<name>.md``, ``figures/`` and leaderboard JSON are committed; for
+any other spec (a user's sweep) the default is ``<the sweep's out>/analysis``, so pointing the
+script at your own sweep never writes into the repository.  ``--report`` also writes the full
+``archgym report`` page of the study's runs there.
+
+The curves, their bootstrap intervals and the run records come from :mod:`archgym.report`, the
+library behind ``archgym report``; this script adds only the lottery's normalisation, target
+definitions and tables.
 """
 
 from __future__ import annotations
@@ -32,7 +42,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from archgym.datasets import DESIGN_PREFIX  # noqa: E402
+from archgym.datasets import DESIGN_PREFIX, best_so_far  # noqa: E402
+from archgym.report import bootstrap_band  # noqa: E402
 from archgym.sweep import is_finished, load_spec  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -52,8 +63,7 @@ def load_runs(spec: Path, tol: float) -> pd.DataFrame:
         pf = pq.ParquetFile(path)
         cols = ["reward"] + [c for c in pf.schema_arrow.names if c.startswith(DESIGN_PREFIX)]
         df = pf.read(columns=cols).to_pandas()
-        reward = df["reward"].to_numpy(float)
-        curve = np.maximum.accumulate(np.where(np.isfinite(reward), reward, -np.inf))
+        curve = best_so_far(df["reward"].to_numpy(float))
         hit = np.flatnonzero(curve >= thr)
         best = int(np.argmax(curve == curve[-1]))
         design = {c[len(DESIGN_PREFIX):]: df[c].iloc[best] for c in df.columns if c.startswith(DESIGN_PREFIX)}
@@ -117,13 +127,6 @@ def tuned_table(lot: pd.DataFrame, thr: float) -> tuple[str, dict[str, int]]:
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
     lines.append("| scenarios met | " + " | ".join(f"{wins[a]}/{len(scen)}" for a in agents) + " |")
     return "\n".join(lines), wins
-
-
-def bootstrap_median(curves: np.ndarray, rng: np.random.Generator, n: int = 1000) -> tuple[np.ndarray, ...]:
-    """Median over seeds and its 95 % bootstrap interval, per evaluation."""
-    idx = rng.integers(0, len(curves), size=(n, len(curves)))
-    meds = np.median(curves[idx], axis=1)
-    return np.median(curves, axis=0), np.quantile(meds, 0.025, axis=0), np.quantile(meds, 0.975, axis=0)
 
 
 def seeds_table(sd: pd.DataFrame, thr: float, checkpoints: list[int]) -> tuple[str, pd.DataFrame]:
@@ -194,7 +197,6 @@ def plot_sample_efficiency(sd: pd.DataFrame, path: Path, title: str) -> None:
     envs = list(dict.fromkeys(sd["env"]))
     objectives = list(dict.fromkeys(sd["objective"]))
     agents = agents_in(sd)
-    rng = np.random.default_rng(0)
     fig, axes = plt.subplots(len(envs), len(objectives), figsize=(4.2 * len(objectives), 3.0 * len(envs)),
                              squeeze=False, sharex=True)
     colors = dict(zip(agents, plt.cm.tab10.colors, strict=False))
@@ -205,11 +207,9 @@ def plot_sample_efficiency(sd: pd.DataFrame, path: Path, title: str) -> None:
                 d = sd[(sd["env"] == e) & (sd["objective"] == o) & (sd["agent"] == a)]
                 if d.empty:
                     continue
-                curves = np.stack(d["curve"].to_numpy())
-                med, lo, hi = bootstrap_median(curves, rng)
-                x = np.arange(1, curves.shape[1] + 1)
-                ax.plot(x, med, color=colors[a], lw=1.2, label=a)
-                ax.fill_between(x, lo, hi, color=colors[a], alpha=0.15, lw=0)
+                band = bootstrap_band(list(d["curve"]), seed=0)
+                ax.plot(band.x, band.median, color=colors[a], lw=1.2, label=a)
+                ax.fill_between(band.x, band.low, band.high, color=colors[a], alpha=0.15, lw=0)
             ax.set_title(f"{e} / {o}", fontsize=9)
             ax.set_xscale("log")
     for ax in axes[-1]:
@@ -252,14 +252,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--tol", type=float, default=0.01)
     ap.add_argument("--optimum", type=float, default=None, help="known optimum reward (else best found)")
     ap.add_argument("--random-reference", type=Path, default=None)
-    ap.add_argument("--outdir", type=Path, default=HERE, help="where results, figures/ and the leaderboard go")
+    ap.add_argument("--out", "--outdir", dest="out", type=Path, default=None,
+                    help="where results, figures/ and the leaderboard go (default: this folder for the "
+                         "repository's own studies, else <the sweep's out>/analysis)")
+    ap.add_argument("--report", action="store_true", help="also write the archgym report page of the runs")
     ap.add_argument("--checkpoints", type=int, nargs="+", default=[10, 25, 50, 100])
     args = ap.parse_args(argv)
+    out = args.out if args.out is not None else default_out(args.lottery)
     title = args.title or args.name
     thr = 1.0 / (1.0 + args.tol)
     lot, sd = load_runs(args.lottery, args.tol), load_runs(args.seeds, args.tol)
     lot, sd = normalise(lot, args.optimum, sd), normalise(sd, args.optimum, lot)
-    figures = args.outdir / "figures"
+    figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     plot_boxes(lot, thr, figures / f"{args.name}_lottery.png", title)
     plot_sample_efficiency(sd, figures / f"{args.name}_sample_efficiency.png", title)
@@ -273,10 +277,26 @@ def main(argv: list[str] | None = None) -> None:
         f"### Lottery: best reward over each agent's hyperparameter grid ({len(lot)} runs)", lt,
         "### Tuned: each agent's best config per scenario (bold: meets the target)", tt,
         f"### Default hyperparameters over seeds ({len(sd)} runs)", st])
-    (args.outdir / f"results_{args.name}.md").write_text(text + "\n")
+    (out / f"results_{args.name}.md").write_text(text + "\n")
     board = leaderboard(lot, sd, thr)
-    (args.outdir / f"leaderboard_{args.name}.json").write_text(json.dumps({"env": title, **board}, indent=1, default=str))
+    (out / f"leaderboard_{args.name}.json").write_text(json.dumps({"env": title, **board}, indent=1, default=str))
+    if args.report:
+        from archgym.report import build_report
+
+        rep = build_report(load_spec(args.lottery).out, out=out / f"{args.name}_report.html")
+        print(f"report: {rep.html}")
     print(text)
+    print(f"results: {out}")
+
+
+def default_out(spec: Path) -> Path:
+    """This folder for the repository's own study specs; ``<sweep out>/analysis`` for anyone else's."""
+    if spec.resolve().parent == HERE.resolve():
+        return HERE
+    sw = load_spec(spec)
+    if not sw.out:
+        raise SystemExit(f"{spec}: the spec has no out:; give --out")
+    return Path(sw.out) / "analysis"
 
 
 if __name__ == "__main__":

@@ -51,15 +51,39 @@ def reproduce(study: str, workers: int | None, backend: str, address: str | None
     analyze.main(argv)
 
 
-def main() -> None:
+def plan(study: str) -> None:
+    """``--dry-run``: what :func:`reproduce` would do for ``study``, without running or writing anything."""
+    from archgym.sweep import pending
+
+    for spec in (HERE / f"{study}.yaml", HERE / f"{study}_seeds.yaml"):
+        sw = load_spec(spec)
+        todo = len(pending(sw, sw.out))
+        print(f"{spec.name}: {len(sw)} runs into {sw.out}, {len(sw) - todo} finished, {todo} to run")
+    print(f"then: analyze.py --name {study} (results_{study}.md, figures/{study}_*.png)")
+
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("studies", nargs="*", default=list(STUDIES), choices=list(STUDIES))
+    # no `choices` with nargs="*": argparse checks a list default against the choices as one value
+    # and refuses it ("invalid choice: [...]"), so `make studies` (no arguments) failed at once
+    ap.add_argument("studies", nargs="*", metavar="STUDY", help=f"any of {', '.join(STUDIES)} (default: all)")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--backend", default="local", choices=["local", "ray"])
     ap.add_argument("--address", default=None)
-    args = ap.parse_args()
-    for study in args.studies:
-        reproduce(study, args.workers, args.backend, args.address)
+    ap.add_argument("--dry-run", action="store_true", help="list the runs to do and finished, run nothing")
+    args = ap.parse_args(argv)
+    unknown = [s for s in args.studies if s not in STUDIES]
+    if unknown:
+        ap.error(f"unknown study {unknown[0]!r}; choose from {', '.join(STUDIES)}")
+    studies = args.studies or list(STUDIES)
+    for study in studies:
+        if args.dry_run:
+            plan(study)
+        else:
+            reproduce(study, args.workers, args.backend, args.address)
+    if args.dry_run:
+        print("then: leaderboard.py (experiments/LEADERBOARD.md)")
+        return
     leaderboard.main()
 
 

@@ -30,7 +30,7 @@ from archgym.simulator import Simulator
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.model import METRICS as MODEL_METRICS
 from archgym.simulators.dram.model import SPACE
-from archgym.simulators.dram.trace import BUILTIN_TRACES, builtin_trace_path, workload_alias
+from archgym.simulators.dram.trace import BUILTIN_TRACES, builtin_trace_path, check_clock, workload_alias
 
 ENV_VAR = "ARCHGYM_DRAMSYS"
 _UNITS = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0, "ps": 1e-3, "fs": 1e-6}
@@ -139,7 +139,7 @@ class DRAMSysSimulator(Simulator):
             raise WorkloadNotFoundError(f"trace {str(trace)!r} not found")
         self.memspec = memspec
         self.spec = load_memspec(memspec)
-        self.trace_clk_mhz = trace_clk_mhz
+        self.trace_clk_mhz = check_clock(trace_clk_mhz)
         self.timeout = timeout
         self.power_down = power_down
         self.workload = str(trace)

@@ -19,7 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from archgym.errors import WorkloadError
+from archgym._text import load_json, read_text
+from archgym.errors import WorkloadError, suggest
 
 BUILTIN_MEMSPECS = {
     "DDR3-1600": "MICRON_1Gb_DDR3-1600_8bit_G.json",
@@ -29,7 +30,14 @@ BUILTIN_MEMSPECS = {
 
 
 class MemSpecError(WorkloadError):
-    """A memory specification is missing, unreadable or lacks a required field."""
+    """A memory specification is missing, unreadable or lacks a required field.
+
+    ``field`` is the key at fault (``"clkMhz"``) when there is one, so the file's line can be added.
+    """
+
+    def __init__(self, message: str, field: str = ""):
+        self.field = field
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -118,42 +126,100 @@ class MemSpec:
         return asdict(self)
 
 
-def _get(section: dict[str, Any], key: str, where: str, default: Any = None) -> Any:
+def _get(section: Any, key: str, where: str, path: str, default: Any = None) -> Any:
+    if not isinstance(section, dict):
+        raise MemSpecError(f"memspec {where}: {path} must be a JSON object, got {type(section).__name__}")
     for k in (key, key.lower(), key.upper()):
         if k in section:
             return section[k]
     if default is not None:
         return default
-    raise MemSpecError(f"memspec {where}: missing field {key!r}")
+    raise MemSpecError(f"memspec {where}: missing field {path}.{key}", path)
+
+
+# Allowed ranges (field -> (low, high, integer?)).  Why ranges: a negative clock, voltage or current
+# gives negative time or energy scored as a normal design, a zero one a division by zero, and NaN
+# or inf metrics that would make every design score the same; real DIMMs lie well inside these.
+_GEOMETRY = {"nbrOfBanks": (1, 2**10), "nbrOfRows": (1, 2**24), "nbrOfColumns": (1, 2**16), "width": (1, 2**10),
+             "nbrOfDevicesOnDIMM": (1, 2**7), "burstLength": (1, 2**8), "dataRate": (1, 2**4)}
+_CLOCK_MHZ = (1.0, 10_000.0)
+_TIMINGS = ("CL", "WL", "RCD", "RP", "RAS", "RC", "RRD", "FAW", "CCD", "WR", "WTR", "RTP", "RFC", "REFI")
+_TIMING_RANGE = (0, 10**6)  # clock cycles
+_VDD = (0.1, 10.0)  # V
+_IDD_MA = (0.0, 10**5)
+
+
+def _number(value: Any, where: str, field: str, low: float, high: float, integer: bool,
+            low_open: bool = False) -> Any:
+    """``value`` checked to be a number (an integer where ``integer``) in its range."""
+    kind = "an integer" if integer else "a number"
+    rng = f"{'(' if low_open else '['}{low:g}, {high:g}]"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MemSpecError(f"memspec {where}: {field} must be {kind} in {rng}, got {value!r}", field)
+    if not math.isfinite(value) or (value <= low if low_open else value < low) or value > high:
+        raise MemSpecError(f"memspec {where}: {field} = {value!r} is outside the allowed range {rng}", field)
+    if integer:
+        if value != int(value):
+            raise MemSpecError(f"memspec {where}: {field} must be an integer, got {value!r}", field)
+        return int(value)
+    return float(value)
 
 
 def memspec_from_dict(d: dict[str, Any], where: str = "<dict>") -> MemSpec:
-    """Build a :class:`MemSpec` from a DRAMSys memspec mapping (with or without the ``memspec`` key)."""
+    """Build a :class:`MemSpec` from a DRAMSys memspec mapping (with or without the ``memspec`` key).
+
+    Every field is range-checked (see ``_GEOMETRY``, ``_CLOCK_MHZ``, ``_TIMING_RANGE``, ``_VDD``,
+    ``_IDD_MA``); an error names the memspec, the field, the value and the allowed range.
+    """
+    if not isinstance(d, dict):
+        raise MemSpecError(f"memspec {where}: expected a JSON object, got {type(d).__name__}")
     ms = d.get("memspec", d)
+    if not isinstance(ms, dict):
+        raise MemSpecError(f"memspec {where}: 'memspec' must be a JSON object, got {type(ms).__name__}")
     try:
         arch, timing, power = ms["memarchitecturespec"], ms["memtimingspec"], ms["mempowerspec"]
     except KeyError as e:
         raise MemSpecError(f"memspec {where}: missing section {e.args[0]!r} (expected DRAMSys layout "
                            "with memarchitecturespec, memtimingspec and mempowerspec)") from None
-    g = lambda s, k, default=None: _get(s, k, where, default)  # noqa: E731
+    arch_v = {k: _number(_get(arch, k, where, "memarchitecturespec", 1 if k == "nbrOfDevicesOnDIMM" else None),
+                         where, f"memarchitecturespec.{k}", lo, hi, True) for k, (lo, hi) in _GEOMETRY.items()}
+    clk = _number(_get(timing, "clkMhz", where, "memtimingspec"), where, "memtimingspec.clkMhz", *_CLOCK_MHZ, False)
+    tim = {}
+    for k in _TIMINGS:
+        raw = _get(timing, k, where, "memtimingspec", timing.get("RL") if k == "CL" and isinstance(timing, dict) else None)
+        tim[k] = _number(raw, where, f"memtimingspec.{k}", *_TIMING_RANGE, True)
+    if tim["REFI"] < 1:
+        raise MemSpecError(f"memspec {where}: memtimingspec.REFI = {tim['REFI']} is outside the allowed range "
+                           f"[1, {_TIMING_RANGE[1]}]", "memtimingspec.REFI")
+    if tim["RFC"] >= tim["REFI"]:
+        raise MemSpecError(f"memspec {where}: memtimingspec.RFC = {tim['RFC']} must be below REFI = {tim['REFI']} "
+                           "(a refresh must finish before the next is due)", "memtimingspec.RFC")
+    if tim["RC"] < tim["RAS"]:
+        raise MemSpecError(f"memspec {where}: memtimingspec.RC = {tim['RC']} must be >= RAS = {tim['RAS']}", "memtimingspec.RC")
+    vdd = _number(_get(power, "vdd", where, "mempowerspec"), where, "mempowerspec.vdd", *_VDD, False)
+    idd = {k: _number(_get(power, k, where, "mempowerspec"), where, f"mempowerspec.{k}", *_IDD_MA, False)
+           for k in ("idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5")}
+    for k in ("idd0", "idd4r", "idd4w", "idd5"):  # DRAMPower's per-command terms are currents above idd3n
+        if idd[k] < idd["idd3n"]:
+            raise MemSpecError(f"memspec {where}: mempowerspec.{k} = {idd[k]} must be >= idd3n = {idd['idd3n']} "
+                               "(DRAMPower charges the current above the active-standby current)", f"mempowerspec.{k}")
+    if idd["idd0"] < idd["idd2n"]:
+        raise MemSpecError(f"memspec {where}: mempowerspec.idd0 = {idd['idd0']} must be >= idd2n = {idd['idd2n']}", "mempowerspec.idd0")
+    if arch_v["burstLength"] < arch_v["dataRate"]:
+        raise MemSpecError(f"memspec {where}: memarchitecturespec.burstLength = {arch_v['burstLength']} must be >= "
+                           f"dataRate = {arch_v['dataRate']}", "memarchitecturespec.burstLength")
     spec = MemSpec(
         name=str(ms.get("memoryId", Path(where).stem)), memory_type=str(ms.get("memoryType", "DDR3")),
-        banks=int(g(arch, "nbrOfBanks")), rows=int(g(arch, "nbrOfRows")), columns=int(g(arch, "nbrOfColumns")),
-        width=int(g(arch, "width")), devices=int(g(arch, "nbrOfDevicesOnDIMM", 1)),
-        burst_length=int(g(arch, "burstLength")), data_rate=int(g(arch, "dataRate")),
-        clk_mhz=float(g(timing, "clkMhz")),
-        CL=int(g(timing, "CL", timing.get("RL"))), WL=int(g(timing, "WL")),
-        RCD=int(g(timing, "RCD")), RP=int(g(timing, "RP")), RAS=int(g(timing, "RAS")), RC=int(g(timing, "RC")),
-        RRD=int(g(timing, "RRD")), FAW=int(g(timing, "FAW")), CCD=int(g(timing, "CCD")),
-        WR=int(g(timing, "WR")), WTR=int(g(timing, "WTR")), RTP=int(g(timing, "RTP")),
-        RFC=int(g(timing, "RFC")), REFI=int(g(timing, "REFI")),
-        vdd=float(g(power, "vdd")), idd0=float(g(power, "idd0")), idd2n=float(g(power, "idd2n")),
-        idd3n=float(g(power, "idd3n")), idd4r=float(g(power, "idd4r")), idd4w=float(g(power, "idd4w")),
-        idd5=float(g(power, "idd5")),
+        banks=arch_v["nbrOfBanks"], rows=arch_v["nbrOfRows"], columns=arch_v["nbrOfColumns"],
+        width=arch_v["width"], devices=arch_v["nbrOfDevicesOnDIMM"],
+        burst_length=arch_v["burstLength"], data_rate=arch_v["dataRate"], clk_mhz=clk,
+        **tim, vdd=vdd, **idd,
     )
-    for n in (spec.banks, spec.rows, spec.columns, spec.width * spec.devices // 8):
+    for label, n in (("nbrOfBanks", spec.banks), ("nbrOfRows", spec.rows), ("nbrOfColumns", spec.columns),
+                     ("width·nbrOfDevicesOnDIMM/8", spec.width * spec.devices // 8)):
         if n <= 0 or n & (n - 1):
-            raise MemSpecError(f"memspec {where}: geometry values must be powers of two, got {n}")
+            raise MemSpecError(f"memspec {where}: memarchitecturespec.{label} must be a power of two, got {n}",
+                               label if label.startswith("nbr") else "width")
     return spec
 
 
@@ -167,9 +233,22 @@ def load_memspec(memspec: str | Path | MemSpec = "DDR3-1600") -> MemSpec:
         return memspec_from_dict(json.loads(text), key)
     path = Path(key)
     if not path.is_file():
-        raise MemSpecError(f"memspec {key!r} is neither a built-in name ({sorted(BUILTIN_MEMSPECS)}) "
-                           "nor an existing JSON file")
+        close = suggest(key, BUILTIN_MEMSPECS)
+        raise MemSpecError(f"memspec {key!r} is neither a built-in name ({', '.join(BUILTIN_MEMSPECS)}"
+                           f"{'; did you mean ' + close + '?' if close else ''}) nor an existing JSON file")
     try:
-        return memspec_from_dict(json.loads(path.read_text()), str(path))
-    except json.JSONDecodeError as e:
-        raise MemSpecError(f"memspec {path}: invalid JSON ({e})") from None
+        data = load_json(read_text(path, "memspec"), str(path))
+    except MemSpecError:
+        raise
+    except WorkloadError as exc:
+        raise MemSpecError(str(exc)) from None
+    try:
+        return memspec_from_dict(data, str(path))
+    except MemSpecError as exc:  # add the line of the field at fault
+        key = exc.field.rpartition(".")[2]
+        text = path.read_text(encoding="utf-8")
+        at = text.find(f'"{key}"') if key else -1
+        if at < 0:
+            raise
+        line = text.count("\n", 0, at) + 1
+        raise MemSpecError(str(exc).replace(f"memspec {path}:", f"memspec {path}, line {line}:", 1), exc.field) from None

@@ -9,10 +9,18 @@ from typing import Any
 
 import numpy as np
 
+from archgym.errors import InvalidParameterError, WorkloadError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.timing import POLICIES, ServiceConstants, prepare, simulate
-from archgym.simulators.dram.trace import BUILTIN_TRACES, Trace, load_trace, workload_alias, wrap_addresses
+from archgym.simulators.dram.trace import (
+    BUILTIN_TRACES,
+    Trace,
+    check_clock,
+    load_trace,
+    workload_alias,
+    wrap_addresses,
+)
 from archgym.spaces import Categorical, DesignSpace, Integer, Pow2
 
 SPACE = DesignSpace((
@@ -211,8 +219,15 @@ class DRAMSimulator(Simulator):
             constants: controller service constants (defaults are the calibrated ones).
             refresh: refresh cost constants (defaults are the calibrated ones).
         """
+        if constants is not None and not isinstance(constants, ServiceConstants):
+            raise InvalidParameterError(f"constants must be a ServiceConstants, got {type(constants).__name__}")
+        if refresh is not None and not isinstance(refresh, RefreshConstants):
+            raise InvalidParameterError(f"refresh must be a RefreshConstants, got {type(refresh).__name__}")
         trace = workload_alias(workload, trace, "stream")
         self.trace = load_trace(trace, trace_clk_mhz)
+        check_clock(self.trace.clk_mhz)
+        if len(self.trace) == 0:
+            raise WorkloadError(f"trace {self.trace.name}: no requests")
         self.spec = load_memspec(memspec)
         self.constants = constants or ServiceConstants()
         self.refresh = refresh or RefreshConstants()

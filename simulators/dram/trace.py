@@ -17,6 +17,7 @@ Defined behaviour at the edges (documented because DRAMSys's is implicit):
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -74,19 +75,59 @@ class Trace:
         return h.hexdigest()[:20]
 
 
+#: Largest trace archgym parses: requests, lines (comments and blank lines included) and bytes.
+#: Why limits: parsing is Python, one line at a time, and the model replays every request once per
+#: timing class; at the limit (262,144 requests, 26x ArchGym's traces) parsing takes ~1 s and the
+#: whole 288-class table ~10 s, and a runaway 10^7-line file is refused, naming the limit, instead
+#: of running for minutes and gigabytes.
+MAX_TRACE_REQUESTS = 2**18
+MAX_TRACE_LINES = 2**20
+MAX_TRACE_BYTES = 16 * 2**20
+MAX_CYCLE = 2**53  # exact in the float arithmetic of the timing model
+
+
+def check_clock(clk_mhz: Any, field: str = "trace_clk_mhz") -> float:
+    """A trace-player clock in MHz: a finite number in (0, 100000]."""
+    if isinstance(clk_mhz, bool) or not isinstance(clk_mhz, int | float | np.integer | np.floating):
+        raise InvalidParameterError(f"{field} must be a number of MHz in (0, 100000], got {clk_mhz!r}")
+    if not (math.isfinite(clk_mhz) and 0 < clk_mhz <= 100_000):
+        raise InvalidParameterError(f"{field} = {clk_mhz!r} is outside the allowed range (0, 100000] MHz")
+    return float(clk_mhz)
+
+
 def parse_stl(path: str | Path, clk_mhz: float = 800.0) -> Trace:
-    """Parse a DRAMSys ``.stl`` trace file.
+    """Parse a DRAMSys ``.stl`` trace file (one line at a time, within the limits above).
 
     Raises:
-        TraceFormatError: on a malformed line (file and line number in the message) or no requests.
-        FileNotFoundError: if the file does not exist.
+        TraceFormatError: on a malformed line, a byte that is not UTF-8, a cycle or address out of
+            range (file and line number in the message), no requests, or a file beyond a limit.
+        WorkloadNotFoundError: if the file does not exist (also a ``FileNotFoundError``).
     """
+    clk_mhz = check_clock(clk_mhz)
     path = Path(path)
     cycles: list[int] = []
     writes: list[bool] = []
     addrs: list[int] = []
-    with path.open() as fh:
-        for lineno, line in enumerate(fh, 1):
+    try:
+        size = path.stat().st_size
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise WorkloadNotFoundError(f"trace file {path} does not exist") from None
+    except OSError as exc:
+        raise TraceFormatError(f"{path}: cannot read the trace ({exc.strerror or exc})") from None
+    if size > MAX_TRACE_BYTES:
+        fh.close()
+        raise TraceFormatError(f"{path}: the trace is {size:,} bytes; the limit is {MAX_TRACE_BYTES:,} bytes")
+    with fh:
+        for lineno, raw in enumerate(fh, 1):
+            if lineno > MAX_TRACE_LINES:
+                raise TraceFormatError(f"{path}: more than {MAX_TRACE_LINES:,} lines; the limit is "
+                                       f"{MAX_TRACE_LINES:,} lines and {MAX_TRACE_REQUESTS:,} requests")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TraceFormatError(f"{path}, line {lineno}, column {exc.start + 1}: byte 0x{raw[exc.start]:02x} "
+                                       "is not UTF-8; traces must be UTF-8 (ASCII) text") from None
             s = line.strip()
             if not s or s.startswith("#"):
                 continue
@@ -95,13 +136,21 @@ def parse_stl(path: str | Path, clk_mhz: float = 800.0) -> Trace:
                 raise TraceFormatError(
                     f"{path}:{lineno}: cannot parse {s[:60]!r}; expected '<cycle>:<TAB>read|write<TAB>0x<hexaddr>' "
                     "with an optional '(<burst length>)' before the command and a data field after the address")
-            cycles.append(int(m.group(1)))
+            if len(cycles) >= MAX_TRACE_REQUESTS:
+                raise TraceFormatError(f"{path}:{lineno}: more than {MAX_TRACE_REQUESTS:,} requests; the limit is "
+                                       f"{MAX_TRACE_REQUESTS:,} requests per trace")
+            cyc, hexaddr = m.group(1), m.group(4)
+            if len(cyc) > 16 or int(cyc) > MAX_CYCLE:
+                raise TraceFormatError(f"{path}:{lineno}: cycle {cyc[:30]}{'...' if len(cyc) > 30 else ''} is "
+                                       f"outside the allowed range 0..{MAX_CYCLE} (2**53)")
+            if len(hexaddr.lstrip("0xX").lstrip("0")) > 16:
+                raise TraceFormatError(f"{path}:{lineno}: address {hexaddr[:30]}{'...' if len(hexaddr) > 30 else ''} "
+                                       "does not fit in 64 bits")
+            cycles.append(int(cyc))
             writes.append(m.group(3).lower() == "write")
-            addrs.append(int(m.group(4), 16))
+            addrs.append(int(hexaddr, 16))
     if not cycles:
         raise TraceFormatError(f"{path}: the trace has no requests (only comments or blank lines)")
-    if max(addrs) >= 1 << 64:
-        raise TraceFormatError(f"{path}: an address does not fit in 64 bits")
     return Trace(str(path), np.asarray(cycles, np.int64), np.asarray(writes, bool),
                  np.asarray(addrs, np.uint64), clk_mhz)
 
@@ -125,8 +174,12 @@ def workload_alias(workload: Any, trace: Any, default: Any) -> Any:
 
 def load_trace(trace: str | Path | Trace, clk_mhz: float = 800.0) -> Trace:
     """A built-in trace name, a path of an ``.stl`` file, or a :class:`Trace` (returned as is)."""
+    clk_mhz = check_clock(clk_mhz)
     if isinstance(trace, Trace):
         return trace
+    if not isinstance(trace, str | Path):
+        raise InvalidParameterError(f"trace (or workload) must be a built-in name, a path or a Trace, got "
+                                    f"{type(trace).__name__} {trace!r}")
     if str(trace) in BUILTIN_TRACES:
         t = parse_stl(builtin_trace_path(str(trace)), clk_mhz)
         return Trace(str(trace), t.cycle, t.is_write, t.address, clk_mhz)

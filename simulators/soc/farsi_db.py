@@ -28,6 +28,7 @@ its files, or ``<folder>/<workload>`` (FARSI's own prefix).  Malformed tables ra
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -35,9 +36,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from archgym._text import read_text
 from archgym.errors import WorkloadError
 
 SEP = "_database - "
+MAX_ITERATIONS = 2**31  # a task's "number of iterations" (its largest IP unroll factor)
 DUMMY_NAMES = ("souurce", "siink", "dummy_last")
 REQUIRED = ("Task Data Movement", "Task PE Performance", "Task PE Energy", "Task PE Area")
 GPP_NAME = "A53"  # the reference general-purpose core of FARSI's library
@@ -114,11 +117,12 @@ class FarsiWorkload:
 
 # ---- CSV reading with located errors ----------------------------------------------------------
 def _rows(path: Path) -> list[dict[str, str]]:
+    text = read_text(path, "FARSI table")  # a byte that is not UTF-8: file, line and column
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        with path.open(newline="") as f:
-            return list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise WorkloadError(f"{path}: cannot read FARSI table ({exc})") from None
+        return list(reader)
+    except csv.Error as exc:
+        raise WorkloadError(f"{path}, line {reader.line_num}: cannot read FARSI table ({exc})") from None
 
 
 def _number(path: Path, row: int, column: str, value: str | None, *, allow_empty: bool = True) -> float | None:
@@ -141,7 +145,8 @@ def _task_column(path: Path, rows: list[dict[str, str]], key: str = "Task Name")
         raise WorkloadError(f"{path}: row 1: no {key!r} column (columns: {list(rows[0])})")
 
 
-def _per_task(path: Path, column: str, tasks: set[str], *, required: bool = False) -> dict[str, float]:
+def _per_task(path: Path, column: str, tasks: set[str], *, required: bool = False,
+              integer_max: int | None = None) -> dict[str, float]:
     """One numeric column of a per-task table (``Task Name`` rows); rows of unknown tasks are
     ignored, as FARSI ignores them (hpvm_cava's iteration table names ``source``)."""
     rows = _rows(path)
@@ -154,6 +159,9 @@ def _per_task(path: Path, column: str, tasks: set[str], *, required: bool = Fals
         if name not in tasks:
             continue
         x = _number(path, i, column, r.get(column), allow_empty=not required)
+        if x is not None and integer_max is not None and (x != int(x) or x > integer_max):
+            raise WorkloadError(f"{path}: row {i}, column {column!r}: {r.get(column)!r} must be an integer in "
+                                f"[0, {integer_max:,}]")
         if x is not None:
             out[name] = x
     return out
@@ -297,7 +305,8 @@ def _load(folder_s: str, name: str) -> FarsiWorkload:
     energy = _per_task(folder / f"{name}{SEP}Task PE Energy.csv", "IP0", known)
     area = _per_task(folder / f"{name}{SEP}Task PE Area.csv", "IP0", known)
     itr_path = folder / f"{name}{SEP}Task Itr Count.csv"
-    itr = _per_task(itr_path, "number of iterations", known) if itr_path.is_file() else {}
+    # iterations bound the IP unroll factors, which become design values (int64): at most 2**31
+    itr = _per_task(itr_path, "number of iterations", known, integer_max=MAX_ITERATIONS) if itr_path.is_file() else {}
     for t in tasks:
         if is_dummy(t):
             continue

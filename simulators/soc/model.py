@@ -8,7 +8,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from archgym.errors import InvalidParameterError
+from archgym.errors import InvalidParameterError, WorkloadError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.soc.space import build_space, slot_names
 from archgym.simulators.soc.tables import build_tables
@@ -103,12 +103,28 @@ class SoCSimulator(Simulator):
         """
         from archgym.simulators.soc import farsi_db
 
+        if not isinstance(workload, str | Path | TaskGraph | nx.DiGraph):
+            raise InvalidParameterError(f"workload must be a built-in name, a path, a TaskGraph or a networkx "
+                                        f"DiGraph, got {type(workload).__name__} {workload!r}")
+        if not isinstance(formulation, str) or formulation not in ("allocation", "mapping", "farsi"):
+            from archgym.errors import UnknownNameError
+
+            raise UnknownNameError("formulation", formulation, ("allocation", "mapping", "farsi"))
+        if library is not None and not isinstance(library, Library):
+            raise InvalidParameterError(f"library must be a Library, got {type(library).__name__}")
+        for label, value, low, high in (("max_cores", max_cores, 1, 16), ("n_sa", n_sa, 0, 8),
+                                        ("max_buses", max_buses, 1, 8), ("max_memories", max_memories, 1, 8)):
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise InvalidParameterError(f"{label} must be an integer in [{low}, {high}], got {value!r}")
         builtin = isinstance(workload, str) and workload in BUILTIN_WORKLOADS
         found = farsi_db.resolve(workload) if isinstance(workload, str | Path) and not builtin else None
         self.farsi = farsi_db.load(workload) if found else None  # type: ignore[arg-type]
         self.graph = farsi_db.to_taskgraph(self.farsi) if self.farsi else load_workload(workload)
         self.library = library or (farsi_db.library_of(self.farsi) if self.farsi else DEFAULT_LIBRARY)
-        check_kinds(self.graph, self.library.ips)
+        try:
+            check_kinds(self.graph, self.library.ips)
+        except WorkloadError as exc:
+            raise WorkloadError(f"{workload}: {exc}" if isinstance(workload, str | Path) else str(exc)) from None
         self.formulation = formulation
         self.max_cores = int(max_cores)
         self.n_sa = int(n_sa) if self.graph.has_dnn else 0

@@ -17,6 +17,7 @@ from archgym.simulators.soc.space import SA_SIZES
 from archgym.simulators.soc.templates import DNN_KIND, Library
 from archgym.simulators.soc.workload import TaskGraph
 from archgym.simulators.systolic import DATAFLOWS, Layer, Network, SystolicSimulator
+from archgym.simulators.systolic.model import check_counts
 
 _REF_BUS_BPS = 16 * 400e6  # bytes/s of a mid-range bus, for the static HEFT priorities only
 
@@ -100,8 +101,11 @@ def _systolic_tables(g: TaskGraph, lib: Library, dnn: np.ndarray) -> tuple[np.nd
                 "ofmap_sram_kB": sa.sram_kB, "dram_bw": sa.dram_bw} for r, df in configs]
     per = sim.layer_metrics(designs)
     cycles[:, idx] = (per["compute_cycles"] + per["stall_cycles"]).astype(float)
-    sram = sum(per[k] for k in ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes", "dram_filter_reads"))
+    check_counts(per)
+    # float sums: exact for real layers, and no int64 wrap-round for huge ones
+    sram = sum(per[k].astype(float) for k in ("sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes",
+                                              "dram_filter_reads"))
     t = sa.tech
-    pJ[:, idx] = (per["macs"] * t.mac_pJ + sram * float(t.sram_pJ(sa.sram_kB))
+    pJ[:, idx] = (per["macs"].astype(float) * t.mac_pJ + sram * float(t.sram_pJ(sa.sram_kB))
                   + per["dram_filter_reads"] * t.dram_pJ_per_byte)
     return cycles, pJ

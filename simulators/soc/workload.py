@@ -24,10 +24,31 @@ from typing import Any
 
 import networkx as nx
 
+from archgym._text import load_json, read_text
 from archgym.errors import UnknownNameError, WorkloadError, WorkloadNotFoundError
 from archgym.simulators.soc.templates import DNN_KIND
+from archgym.simulators.systolic.topology import check_layer_size
 
 BUILTIN_WORKLOADS = ("audio_decoder", "edge_detection", "camera_pipeline", "multi_dnn")
+#: Largest task graph accepted (the list scheduler is quadratic in tasks).
+MAX_TASKS = 10_000
+
+
+def _number(value: Any, field: str) -> float:
+    """A finite JSON number (not a string or a boolean), or an error naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise WorkloadError(f"{field} must be a number, got {value!r}")
+    if not math.isfinite(value) or abs(value) > 1e300:
+        raise WorkloadError(f"{field} must be finite, got {value!r}")
+    return float(value)
+
+
+def _integer(value: Any, field: str) -> int:
+    """An integer JSON number (``2.0`` allowed, ``2.5`` and ``"2"`` refused), or an error naming ``field``."""
+    v = _number(value, field)
+    if v != int(v):
+        raise WorkloadError(f"{field} must be an integer, got {value!r}")
+    return int(value)
 LAYER_KEYS = ("P", "Wn", "K", "ifmap_words")
 
 
@@ -93,6 +114,9 @@ class TaskGraph:
         if not nx.is_directed_acyclic_graph(g):
             cycle = " -> ".join(str(u) for u, _ in nx.find_cycle(g))
             raise WorkloadError(f"task graph {name or g.name!r} has a cycle ({cycle}); tasks must form a DAG")
+        if g.number_of_nodes() > MAX_TASKS:
+            raise WorkloadError(f"task graph {name or g.name!r} has {g.number_of_nodes():,} tasks; the limit is "
+                                f"{MAX_TASKS:,}")
         tasks = []
         for node, a in g.nodes(data=True):
             for key in ("kind", "work"):
@@ -100,19 +124,26 @@ class TaskGraph:
                     raise WorkloadError(f"task {node!r} has no {key!r} attribute")
             layer = a.get("layer")
             if layer is not None:
+                if not isinstance(layer, Mapping):
+                    raise WorkloadError(f"task {node!r}: layer must be an object {{{', '.join(LAYER_KEYS)}}}, "
+                                        f"got {layer!r}")
                 missing = [k for k in LAYER_KEYS if k not in layer]
                 if missing:
                     raise WorkloadError(f"task {node!r}: layer lacks {missing}; need {list(LAYER_KEYS)}")
-                layer = tuple(int(layer[k]) for k in LAYER_KEYS)
+                layer = tuple(_integer(layer[k], f"task {node!r}: layer {k}") for k in LAYER_KEYS)
+                check_layer_size(str(node), *layer)
             deadline = a.get("deadline_ms")
-            tasks.append(Task(str(node), str(a["kind"]), float(a["work"]), int(a.get("max_unroll", 16)),
-                              None if deadline is None else float(deadline), layer))
+            if not isinstance(a["kind"], str):
+                raise WorkloadError(f"task {node!r}: kind must be a string, got {a['kind']!r}")
+            tasks.append(Task(str(node), a["kind"], _number(a["work"], f"task {node!r}: work"),
+                              _integer(a.get("max_unroll", 16), f"task {node!r}: max_unroll"),
+                              None if deadline is None else _number(deadline, f"task {node!r}: deadline_ms"), layer))
         index = {str(n): i for i, n in enumerate(g.nodes)}
         edges = []
         for u, v, a in g.edges(data=True):
             if "bytes" not in a:
                 raise WorkloadError(f"edge {u!r} -> {v!r} has no 'bytes' attribute")
-            edges.append((index[str(u)], index[str(v)], float(a["bytes"])))
+            edges.append((index[str(u)], index[str(v)], _number(a["bytes"], f"edge {u!r} -> {v!r}: bytes")))
         return cls(str(name or g.graph.get("name") or "taskgraph"), tuple(tasks), tuple(edges),
                    dict(budgets or {}), seed, generator)
 
@@ -123,14 +154,29 @@ class TaskGraph:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], source: str = "<dict>") -> TaskGraph:
+        if not isinstance(data, Mapping):
+            raise WorkloadError(f"{source}: expected a JSON object {{'name', 'budgets', 'graph'}}, "
+                                f"got {type(data).__name__}")
         if "graph" not in data:
             raise WorkloadError(f"{source}: no 'graph' key; expected {{'name', 'budgets', 'graph': node-link}}")
         try:
             g = nx.node_link_graph(data["graph"], directed=True, multigraph=False, edges="edges")
-        except (KeyError, TypeError, nx.NetworkXError) as exc:
-            raise WorkloadError(f"{source}: 'graph' is not networkx node-link data ({exc})") from None
-        return cls.from_networkx(g, data.get("name"), data.get("budgets"), data.get("seed"),
-                                 data.get("generator", ""))
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError, nx.NetworkXError) as exc:
+            raise WorkloadError(f"{source}: 'graph' is not networkx node-link data ({type(exc).__name__}: {exc})") from None
+        budgets = data.get("budgets") or {}
+        if not isinstance(budgets, Mapping):
+            raise WorkloadError(f"{source}: 'budgets' must be an object of metric -> budget, got {budgets!r}")
+        budgets = {str(k): _number(v, f"{source}: budget {k!r}") for k, v in budgets.items()}
+        seed = data.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise WorkloadError(f"{source}: 'seed' must be an integer or null, got {seed!r}")
+        name = data.get("name")
+        if name is not None and not isinstance(name, str):
+            raise WorkloadError(f"{source}: 'name' must be a string, got {name!r}")
+        try:
+            return cls.from_networkx(g, name, budgets, seed, str(data.get("generator", "")))
+        except WorkloadError as exc:
+            raise WorkloadError(f"{source}: {exc}") from None
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n")
@@ -185,15 +231,14 @@ def load_workload(workload: str | Path | TaskGraph | nx.DiGraph) -> TaskGraph:
         return workload
     if isinstance(workload, nx.DiGraph):
         return TaskGraph.from_networkx(workload)
+    if not isinstance(workload, str | Path):
+        raise WorkloadError(f"workload must be a built-in name, a path, a TaskGraph or a DiGraph, got "
+                            f"{type(workload).__name__} {workload!r}")
     p = Path(workload)
     if p.suffix == ".json" or p.exists():
         if not p.is_file():
             raise WorkloadNotFoundError(f"workload file {p} does not exist")
-        try:
-            data = json.loads(p.read_text())
-        except json.JSONDecodeError as exc:
-            raise WorkloadError(f"{p}: not valid JSON ({exc})") from None
-        return TaskGraph.from_json(data, str(p))
+        return TaskGraph.from_json(load_json(read_text(p, "task graph"), str(p)), str(p))
     if workload not in BUILTIN_WORKLOADS:
         raise UnknownNameError("workload", workload, BUILTIN_WORKLOADS,
                                hint="or give the path of a task-graph JSON file")

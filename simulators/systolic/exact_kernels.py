@@ -152,6 +152,34 @@ def _read_stall(cycle, count, last, step):
 
 
 @njit(cache=True)
+def _close_partial(part_idx, part_cnt, n_part, n_lines, fill):
+    """Close a partly filled OFMAP line: remember its line number and word count (SCALE-Sim writes
+    a partial line as a whole line of which only ``fill`` words count), growing the arrays."""
+    if n_part == part_idx.shape[0]:
+        part_idx = np.concatenate((part_idx, np.empty(n_part + 1, np.int64)))
+        part_cnt = np.concatenate((part_cnt, np.empty(n_part + 1, np.int64)))
+    part_idx[n_part] = n_lines
+    part_cnt[n_part] = fill
+    return part_idx, part_cnt, n_part + 1, n_lines + 1
+
+
+@njit(cache=True)
+def _drain(drain_start, n_lines, o_lines, o_bw, part_idx, part_cnt, part_head, n_part):
+    """One drain of the write buffer from line ``drain_start``: lines written, DRAM words counted
+    (a partial last line counts only its words) and the advanced partial-line cursor."""
+    nl = n_lines - drain_start
+    if nl > o_lines:
+        nl = o_lines
+    lastl = drain_start + nl - 1
+    used = o_bw
+    while part_head < n_part and part_idx[part_head] < lastl:
+        part_head += 1
+    if part_head < n_part and part_idx[part_head] == lastl:
+        used = part_cnt[part_head]
+    return nl, nl * o_bw - (o_bw - used), part_head
+
+
+@njit(cache=True)
 def timing(n_fc, n_fr, cyc, o_lo, o_hi, os_flow, o_extent, r_arr, c_arr, p_rows,
            ev_i_row, ev_i_cnt, step_i, ev_f_row, ev_f_cnt, step_f,
            o_total, o_active, o_bw, o_lines):
@@ -265,24 +293,11 @@ def timing(n_fc, n_fr, cyc, o_lo, o_hi, os_flow, o_extent, r_arr, c_arr, p_rows,
                             cur = drain_end
                         else:
                             if fill > 0:
-                                if n_part == part_idx.shape[0]:
-                                    part_idx = np.concatenate((part_idx, np.empty(n_part, np.int64)))
-                                    part_cnt = np.concatenate((part_cnt, np.empty(n_part, np.int64)))
-                                part_idx[n_part] = n_lines
-                                part_cnt[n_part] = fill
-                                n_part += 1
-                                n_lines += 1
+                                part_idx, part_cnt, n_part, n_lines = _close_partial(part_idx, part_cnt, n_part,
+                                                                                     n_lines, fill)
                                 fill = 0
-                            nl = n_lines - drain_start
-                            if nl > o_lines:
-                                nl = o_lines
-                            lastl = drain_start + nl - 1
-                            used = o_bw
-                            while part_head < n_part and part_idx[part_head] < lastl:
-                                part_head += 1
-                            if part_head < n_part and part_idx[part_head] == lastl:
-                                used = part_cnt[part_head]
-                            data = nl * o_bw - (o_bw - used)
+                            nl, data, part_head = _drain(drain_start, n_lines, o_lines, o_bw, part_idx, part_cnt,
+                                                         part_head, n_part)
                             access += data
                             free += data
                             drain_start += nl
@@ -307,24 +322,10 @@ def timing(n_fc, n_fr, cyc, o_lo, o_hi, os_flow, o_extent, r_arr, c_arr, p_rows,
         out = g - 1 + stall
     # final drain of everything still buffered (after the last cycle: no stall)
     if fill > 0:
-        if n_part == part_idx.shape[0]:
-            part_idx = np.concatenate((part_idx, np.empty(n_part + 1, np.int64)))
-            part_cnt = np.concatenate((part_cnt, np.empty(n_part + 1, np.int64)))
-        part_idx[n_part] = n_lines
-        part_cnt[n_part] = fill
-        n_part += 1
-        n_lines += 1
+        part_idx, part_cnt, n_part, n_lines = _close_partial(part_idx, part_cnt, n_part, n_lines, fill)
     while drain_start < n_lines:
-        nl = n_lines - drain_start
-        if nl > o_lines:
-            nl = o_lines
-        lastl = drain_start + nl - 1
-        used = o_bw
-        while part_head < n_part and part_idx[part_head] < lastl:
-            part_head += 1
-        if part_head < n_part and part_idx[part_head] == lastl:
-            used = part_cnt[part_head]
-        access += nl * o_bw - (o_bw - used)
+        nl, data, part_head = _drain(drain_start, n_lines, o_lines, o_bw, part_idx, part_cnt, part_head, n_part)
+        access += data
         drain_start += nl
     return stall, out, access
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.errors import UnknownNameError
+from archgym.errors import InvalidParameterError, SimulatorError, UnknownNameError
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.systolic.compute import DATAFLOWS, compute, dataflow_code
 from archgym.simulators.systolic.memory import memory_model
@@ -26,6 +26,9 @@ SPACE = DesignSpace((
 ))
 
 MEMORY_MODES = ("closed", "exact")
+#: Largest network (in compute cycles of one design) the exact replay takes on: it replays SCALE-Sim
+#: cycle by cycle (~10^7 cycles/s), so a 4096³ GEMM on a 4×4 array would run for hours.
+MAX_EXACT_CYCLES = 2**28
 
 METRICS = (
     Metric("latency_ms", "ms", "min", scale=1.0, doc="total cycles / clock"),
@@ -40,6 +43,25 @@ METRICS = (
     Metric("dram_MB", "MB", "min", scale=10.0, doc="DRAM traffic (reads + writes)"),
     Metric("sram_accesses_M", "1e6 accesses", "min", scale=10.0, doc="SRAM reads + writes"),
 )
+
+
+_COUNTS = ("compute_cycles", "stall_cycles", "macs", "sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes",
+           "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes")
+
+
+def check_counts(per: dict[str, np.ndarray]) -> None:
+    """Refuse per-layer counts that are negative or not finite.
+
+    Layer sizes are capped (``topology.MAX_LAYER_MACS``) so that the int64 arithmetic cannot
+    overflow; this is the backstop that turns any count that still wrapped round (or came from an
+    external tool) into an error instead of a negative latency scored as feasible.
+    """
+    for key in _COUNTS:
+        a = np.asarray(per[key])
+        bad = ~np.isfinite(a) | (a < 0) if a.dtype.kind == "f" else a < 0
+        if bad.any():
+            raise SimulatorError(f"systolic model: per-layer {key} is {a[bad].ravel()[0]} (negative or not "
+                                 "finite); the layer is too large for the model's integer arithmetic")
 
 
 class SystolicSimulator(Simulator):
@@ -96,8 +118,12 @@ class SystolicSimulator(Simulator):
         Raises:
             UnknownNameError: ``memory`` is not one of ``MEMORY_MODES``.
         """
-        if memory not in MEMORY_MODES:
+        if not isinstance(memory, str) or memory not in MEMORY_MODES:
             raise UnknownNameError("memory mode", memory, MEMORY_MODES)
+        if tech is not None and not isinstance(tech, Technology):
+            raise InvalidParameterError(f"tech must be a Technology, got {type(tech).__name__} {tech!r}")
+        if network is not None and not isinstance(network, Network):
+            raise InvalidParameterError(f"network must be a Network, got {type(network).__name__}")
         self.memory = memory
         self._streams: Any = None  # exact mode: prefetch streams reused across evaluations
         self.network: Network = network if network is not None else load_network(workload)
@@ -130,6 +156,12 @@ class SystolicSimulator(Simulator):
         if self.memory == "exact":
             from archgym.simulators.systolic.exact_memory import network_memory
 
+            worst = float(c["compute_cycles"].astype(float).sum(axis=1).max(initial=0.0))
+            if worst > MAX_EXACT_CYCLES:
+                raise SimulatorError(f"memory='exact' replays every cycle, and a design here runs {worst:,.0f} "
+                                     f"cycles on {self.network.name!r}; the limit is {MAX_EXACT_CYCLES:,} (2**28, "
+                                     "about half a minute) per design — use memory='closed' for this network")
+
             if self._streams is None:
                 from archgym.simulators.systolic.exact_memory import StreamCache
 
@@ -152,25 +184,32 @@ class SystolicSimulator(Simulator):
         energy, area and utilisation accounting as the model's own.
         """
         t = self.tech
+        check_counts(per)
+
+        def total(key: str) -> np.ndarray:
+            # summed as floats: exact below 2**53 (every real network), and a network of huge
+            # layers cannot wrap an int64 sum round to a negative count
+            return per[key].astype(float).sum(axis=1)
+
         R = d["rows"].astype(float)
         C = d["cols"].astype(float)
-        compute_cycles = per["compute_cycles"].sum(axis=1).astype(float)
-        stall = per["stall_cycles"].sum(axis=1)
+        compute_cycles = total("compute_cycles")
+        stall = total("stall_cycles")
         cycles = compute_cycles + stall
-        macs = per["macs"].sum(axis=1).astype(float)
+        macs = total("macs")
         latency_s = cycles / (t.clock_MHz * 1e6)
         sram_kB = {k: d[f"{k}_sram_kB"].astype(float) for k in ("ifmap", "filter", "ofmap")}
         sram_reads = {
-            "ifmap": per["sram_ifmap_reads"].sum(axis=1),
-            "filter": per["sram_filter_reads"].sum(axis=1),
-            "ofmap": per["sram_ofmap_writes"].sum(axis=1),
+            "ifmap": total("sram_ifmap_reads"),
+            "filter": total("sram_filter_reads"),
+            "ofmap": total("sram_ofmap_writes"),
         }
         # each word read from DRAM is also written into its SRAM; OFMAP words are read back out
-        dram = {"ifmap": per["dram_ifmap_reads"].sum(axis=1), "filter": per["dram_filter_reads"].sum(axis=1),
-                "ofmap": per["dram_ofmap_writes"].sum(axis=1)}
-        sram_accesses = sum(sram_reads[k] + dram[k] for k in sram_reads).astype(float)
+        dram = {"ifmap": total("dram_ifmap_reads"), "filter": total("dram_filter_reads"),
+                "ofmap": total("dram_ofmap_writes")}
+        sram_accesses = sum(sram_reads[k] + dram[k] for k in sram_reads)
         e_sram = sum((sram_reads[k] + dram[k]) * t.sram_pJ(sram_kB[k]) for k in sram_reads)
-        dram_bytes = sum(dram.values()).astype(float)
+        dram_bytes = sum(dram.values())
         total_kB = sum(sram_kB.values())
         leak_mW = R * C * t.pe_leak_mW + total_kB * t.sram_leak_mW_per_kB
         energy_pJ = macs * t.mac_pJ + e_sram + dram_bytes * t.dram_pJ_per_byte + leak_mW * 1e-3 * latency_s * 1e12
@@ -183,7 +222,7 @@ class SystolicSimulator(Simulator):
             "area_mm2": area,
             "cycles": cycles,
             "compute_cycles": compute_cycles,
-            "stall_cycles": stall.astype(float),
+            "stall_cycles": stall,
             "utilization": 100.0 * macs / (cycles * R * C),
             "mapping_efficiency": 100.0 * me,
             "dram_MB": dram_bytes / 1e6,

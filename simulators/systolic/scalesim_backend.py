@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import tempfile
 from importlib import resources
@@ -195,8 +196,9 @@ class ScaleSimSimulator(Simulator):
                  timeout_s: float = 3600.0, tech: Technology | None = None, network: Network | None = None,
                  memory: str = "closed"):
         """Args:
-            python: interpreter with ``scalesim`` and ``numpy<2`` installed; empty or None reads
-                the ``ARCHGYM_SCALESIM_PYTHON`` environment variable.
+            python: interpreter with ``scalesim`` and ``numpy<2`` installed: a path, or a bare name
+                such as ``python3`` looked up on ``PATH``; empty or None reads the
+                ``ARCHGYM_SCALESIM_PYTHON`` environment variable.
             workload: built-in network name or path of a SCALE-Sim topology CSV.
             timeout_s: wall-clock limit of one SCALE-Sim run (one design, whole network).
             tech: energy/area parameters (the model's defaults if None).
@@ -214,8 +216,7 @@ class ScaleSimSimulator(Simulator):
             raise SimulatorError("the SCALE-Sim backend needs a Python interpreter that has scalesim and "
                                  f"numpy<2 installed: pass python=... (backend='scalesim:/path/to/python') "
                                  f"or set {ENV_VAR}")
-        if not Path(self.python).is_file() or not os.access(self.python, os.X_OK):
-            raise SimulatorError(f"SCALE-Sim interpreter {self.python!r} does not exist or is not executable")
+        self.python = resolve_interpreter(self.python)
         self.timeout_s = float(timeout_s)
         self._model = SystolicSimulator(workload=workload, tech=tech, network=network, memory=memory)
         self.workload, self.tech, self.network = self._model.workload, self._model.tech, self._model.network
@@ -277,6 +278,25 @@ class ScaleSimSimulator(Simulator):
             for m in self.metrics:
                 results[m.name].append(float(np.asarray(one[m.name]).reshape(-1)[0]))
         return {k: np.asarray(v) for k, v in results.items()}
+
+
+def resolve_interpreter(python: str) -> str:
+    """The interpreter's path: a bare name (``python3``) is looked up on ``PATH`` like a shell
+    would, so ``backend="scalesim:python3"`` works; a path must exist and be executable.
+
+    Raises:
+        SimulatorError: naming what was looked up and where.
+    """
+    if os.sep not in python and (os.altsep is None or os.altsep not in python):
+        found = shutil.which(python)
+        if found is None:
+            raise SimulatorError(f"SCALE-Sim interpreter {python!r} is not on PATH "
+                                 f"({os.environ.get('PATH', '')!r}); pass its full path "
+                                 f"(backend='scalesim:/path/to/python') or set {ENV_VAR}")
+        return found
+    if not Path(python).is_file() or not os.access(python, os.X_OK):
+        raise SimulatorError(f"SCALE-Sim interpreter {python!r} does not exist or is not executable")
+    return python
 
 
 def measure_topology(python: str, topology_csv: str, design: dict[str, Any], timeout_s: float = 3600.0,

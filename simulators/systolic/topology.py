@@ -13,6 +13,7 @@ matrix), a window of ``Wn = R·S·C`` operands per output, and ``K`` filters (co
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from importlib import resources
@@ -20,9 +21,23 @@ from pathlib import Path
 
 import numpy as np
 
-from archgym.errors import UnknownNameError, WorkloadError, WorkloadNotFoundError
+from archgym._text import read_text
+from archgym.errors import InvalidParameterError, UnknownNameError, WorkloadError, WorkloadNotFoundError
 
 CONV_COLUMNS = 7  # name + 6 dims ... + stride  (name, H, W, R, S, C, K, stride) = 8 fields
+#: Largest layer the model accepts.  Why limits: the model counts cycles and words in int64
+#: (vectorised, exact for every real network); with every dimension (each topology field and the
+#: GEMM view's P, Wn, K) at most 2**24, each operand matrix (P·Wn, Wn·K, P·K) at most 2**36
+#: words and at most 2**40 MACs per layer, the largest intermediate counts (an IFMAP re-read once
+#: per fold, ~MACs·P/(rows·cols); a stream re-read once per window end, ~words²/window) stay
+#: below 2**61, so nothing wraps round to a negative cycle count (``tests/test_systolic_limits.py``
+#: evaluates layers at the limits).  GPT-3's largest GEMM at 2,048 tokens has 1.2e12 ≈ 2**40
+#: MACs and 6e8 ≈ 2**29 weights.
+MAX_DIM = 2**24
+MAX_LAYER_MACS = 2**40
+MAX_OPERAND_WORDS = 2**36
+MAX_LAYERS = 100_000
+MAX_IFMAP_WORDS = 2**48
 BUILTIN_WORKLOADS = ("alexnet", "resnet18", "resnet50", "mobilenet", "transformer_block", "gpt2")
 
 
@@ -47,6 +62,9 @@ class Layer:
     K: int
     ifmap_words: int
     geometry: tuple[int, int, int, int, int, int] | None = None
+
+    def __post_init__(self) -> None:
+        check_layer_size(self.name, self.P, self.Wn, self.K, self.ifmap_words)
 
     @property
     def macs(self) -> int:
@@ -91,8 +109,7 @@ class Layer:
         """Conv layer (SCALE-Sim: E_h = ceil((H − R + s)/s), no padding)."""
         for label, v in (("IFMAP Height", H), ("IFMAP Width", W), ("Filter Height", R), ("Filter Width", S),
                          ("Channels", C), ("Num Filter", K), ("Strides", stride)):
-            if v < 1:
-                raise WorkloadError(f"layer {name!r}: {label} must be >= 1, got {v}")
+            _check_dim(name, label, v)
         if R > H or S > W:
             raise WorkloadError(f"layer {name!r}: filter {R}x{S} is larger than the IFMAP {H}x{W}")
         eh = math.ceil((H - R + stride) / stride)
@@ -103,9 +120,38 @@ class Layer:
     def gemm(cls, name: str, M: int, N: int, K: int) -> Layer:
         """GEMM ``M×K · K×N`` (SCALE-Sim ``-i gemm``: P = M, window = K, filters = N)."""
         for label, v in (("M", M), ("N", N), ("K", K)):
-            if v < 1:
-                raise WorkloadError(f"layer {name!r}: {label} must be >= 1, got {v}")
+            _check_dim(name, label, v)
         return cls(name, P=M, Wn=K, K=N, ifmap_words=M * K, geometry=(M, K, 1, K, 1, 1))
+
+
+def _check_dim(name: str, label: str, v: object) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise WorkloadError(f"layer {name!r}: {label} must be an integer, got {v!r}")
+    if v < 1:
+        raise WorkloadError(f"layer {name!r}: {label} must be >= 1, got {v}")
+    if v > MAX_DIM:
+        raise WorkloadError(f"layer {name!r}: {label} = {v} exceeds the limit of {MAX_DIM:,} (2**24) per dimension")
+
+
+def check_layer_size(name: str, P: object, Wn: object, K: object, ifmap_words: object) -> None:
+    """Refuse a layer whose counts could overflow the model's int64 arithmetic (see ``MAX_DIM``)."""
+    for label, v in (("P (output rows of the GEMM)", P), ("Wn (window, the GEMM's inner dimension)", Wn),
+                     ("K (filters, the GEMM's output columns)", K)):
+        _check_dim(name, label, v)
+    if isinstance(ifmap_words, bool) or not isinstance(ifmap_words, (int, np.integer)) or ifmap_words < 1:
+        raise WorkloadError(f"layer {name!r}: ifmap_words must be an integer >= 1, got {ifmap_words!r}")
+    macs = int(P) * int(Wn) * int(K)  # type: ignore[call-overload]
+    if macs > MAX_LAYER_MACS:
+        raise WorkloadError(f"layer {name!r}: {macs:,} MACs (P·Wn·K = {P}·{Wn}·{K}) exceeds the limit of "
+                            f"{MAX_LAYER_MACS:,} (2**40) MACs per layer")
+    for label, words in (("IFMAP operand P·Wn", int(P) * int(Wn)), ("filter operand Wn·K", int(Wn) * int(K)),  # type: ignore[call-overload]
+                         ("OFMAP operand P·K", int(P) * int(K))):  # type: ignore[call-overload]
+        if words > MAX_OPERAND_WORDS:
+            raise WorkloadError(f"layer {name!r}: {label} = {words:,} words exceeds the limit of "
+                                f"{MAX_OPERAND_WORDS:,} (2**36) words per operand")
+    if int(ifmap_words) > MAX_IFMAP_WORDS:  # type: ignore[call-overload]
+        raise WorkloadError(f"layer {name!r}: ifmap_words = {ifmap_words} exceeds the limit of "
+                            f"{MAX_IFMAP_WORDS:,} (2**48)")
 
 
 @dataclass(frozen=True)
@@ -126,19 +172,36 @@ class Network:
 
 
 def _int(field: str, path: str, lineno: int, column: str) -> int:
+    text = field.strip()
     try:
-        value = int(field.strip())
+        if len(text) > 20:
+            raise ValueError
+        value = int(text)
     except ValueError:
-        raise TopologyError(f"{path}, line {lineno}: column {column!r} must be an integer, got {field.strip()!r}") from None
+        shown = text if len(text) <= 40 else text[:40] + f"... ({len(text)} characters)"
+        raise TopologyError(f"{path}, line {lineno}: column {column!r} must be an integer of at most 20 digits, "
+                            f"got {shown!r}") from None
     if value < 1:
         raise TopologyError(f"{path}, line {lineno}: column {column!r} must be >= 1, got {value}")
     return value
 
 
 def parse_topology(text: str, path: str = "<string>", name: str | None = None) -> Network:
-    """Parse a SCALE-Sim topology CSV (conv or GEMM, detected from the header)."""
-    rows = [(i + 1, r) for i, r in enumerate(csv.reader(text.splitlines()))]
-    rows = [(n, [f for f in r]) for n, r in rows if any(f.strip() for f in r)]
+    """Parse a SCALE-Sim topology CSV (conv or GEMM, detected from the header).
+
+    At most ``MAX_LAYERS`` layers; every layer within the size limits (``MAX_DIM``, ...).
+    """
+    rows = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for r in reader:
+            if any(f.strip() for f in r):
+                if len(rows) > MAX_LAYERS:
+                    raise TopologyError(f"{path}, line {reader.line_num}: more than {MAX_LAYERS:,} layers; the "
+                                        f"limit is {MAX_LAYERS:,} layers per topology")
+                rows.append((reader.line_num, r))
+    except csv.Error as exc:
+        raise TopologyError(f"{path}, line {reader.line_num + 1}: not CSV ({exc})") from None
     if not rows:
         raise TopologyError(f"{path}: empty topology file")
     hdr_line, header = rows[0]
@@ -171,11 +234,14 @@ def parse_topology(text: str, path: str = "<string>", name: str | None = None) -
 
 def load_network(workload: str | Path) -> Network:
     """A built-in network by name (``resnet18`` …) or a user's topology CSV by path."""
+    if not isinstance(workload, str | Path):
+        raise InvalidParameterError(f"workload must be a built-in network name or the path of a topology CSV, got "
+                                    f"{type(workload).__name__} {workload!r}")
     p = Path(workload)
     if p.suffix == ".csv" or p.exists():
         if not p.is_file():
             raise WorkloadNotFoundError(f"topology file {p} does not exist")
-        return parse_topology(p.read_text(), str(p))
+        return parse_topology(read_text(p, "topology"), str(p))
     if workload not in BUILTIN_WORKLOADS:
         raise UnknownNameError("workload", workload, BUILTIN_WORKLOADS,
                                hint="or give the path of a SCALE-Sim topology CSV")
