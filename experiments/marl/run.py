@@ -33,7 +33,7 @@ from make_specs import PARTS  # noqa: E402
 
 from archgym.sweep import load_spec, run_sweep  # noqa: E402
 
-ENVS = ("dram", "systolic", "soc", "dram_1000")  # CoDesign-v0: pending (README)
+ENVS = ("dram", "systolic", "soc", "dram_1000", "codesign")
 
 
 def run_env(env: str, workers: int, backend: str, address: str | None) -> None:
