@@ -274,6 +274,9 @@ BUILTIN_AGENTS: dict[str, str] = {
     "nsga2": "archgym.agents.nsga2:NSGA2Agent",
     "ppo": "archgym.agents.ppo:PPOAgent",
     "marl": "archgym.agents.marl:MARLAgent",
+    "marl_shared": "archgym.agents.marl_torch:SharedMARLAgent",
+    "mappo": "archgym.agents.marl_torch:MAPPOAgent",
+    "sac": "archgym.agents.sac:SACAgent",
 }
 
 

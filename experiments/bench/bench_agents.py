@@ -25,7 +25,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from archgym.agents import AGENTS, make_agent  # noqa: E402
+from archgym.agents import AGENTS, agent_class, make_agent  # noqa: E402
 from archgym.envs import DesignEnv  # noqa: E402
 from archgym.objectives import Minimize  # noqa: E402
 from archgym.runner import run  # noqa: E402
@@ -98,7 +98,7 @@ def main() -> None:
     for name in AGENTS:
         n = args.gp_evals if name == "gp" else args.evals
         make_agent(name, seed=0)  # import the module outside the timing
-        if name in ("ppo", "marl"):
+        if agent_class(name).drives_env:
             run_rate(name, 16)  # warm up (SB3/torch imports)
             overhead = "— (drives the env)"
         else:

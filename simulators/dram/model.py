@@ -36,6 +36,19 @@ SPACE = DesignSpace((
     Pow2("MaxActiveTransactions", 1, 128, doc="outstanding transactions per initiator (Fifo/Reorder)"),
 ))
 
+#: The knobs by memory-controller sub-system, the grouping the multi-agent DSE paper's idea suggests
+#: (one agent per nearly independent sub-system: front end, scheduler, refresh, page policy).  From
+#: DRAMSys's structure: the arbiter and its transaction limit sit in front of the controller and
+#: the response queue returns data to the initiators (front end); buffer organisation and depth
+#: belong to the per-bank scheduler; the three refresh knobs act only through the refresh manager;
+#: the page policy alone decides row-buffer management.  Joint action sizes 48, 72, 128 and 4.
+SUBSYSTEMS: dict[str, tuple[str, ...]] = {
+    "front_end": ("Arbiter", "MaxActiveTransactions", "RespQueue"),
+    "scheduler": ("Scheduler", "SchedulerBuffer", "RequestBufferSize"),
+    "refresh": ("RefreshPolicy", "RefreshMaxPostponed", "RefreshMaxPulledin"),
+    "page_policy": ("PagePolicy",),
+}
+
 METRICS = (
     Metric("time_ns", "ns", "min", scale=1e5, doc="simulated time at which the last response arrived"),
     Metric("avg_latency_ns", "ns", "min", scale=100.0, doc="mean request latency, issue to response"),
