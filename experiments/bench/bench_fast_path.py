@@ -86,7 +86,11 @@ def worker_agent(name: str, evals: int, kwargs: dict, window: int) -> dict:
     from bench_agents import TenKnobs
 
     from archgym.objectives import Minimize
-    from archgym.registry import make_agent
+
+    try:
+        from archgym.registry import make_agent
+    except ImportError:  # implementations from before the registry module (e.g. 5274585)
+        from archgym.agents import make_agent
 
     sim, obj = TenKnobs(), Minimize("cost")
     agent = make_agent(name, seed=0, **kwargs)
