@@ -4,7 +4,7 @@ Reference data: ``../shared/farsi/`` (FARSI's workload database and 123 designs 
 the copy vendored in ArchGym @53f745af).  Thresholds from issue #17: per workload and metric
 (latency, power, area, energy), median |relative error| <= 10 %, Spearman >= 0.9, and FARSI's
 initial design (design 0) within 2 %.  The model replays FARSI's semantics, so the measured errors
-are far below these (see README-section.md); the test enforces the issue's thresholds plus a
+are far below these (see the README, "Validation against the real tools"); the test enforces the issue's thresholds plus a
 tighter P90 bound that catches a regression long before the thresholds would.
 """
 
