@@ -84,9 +84,14 @@ def test_marl_study_specs_load_and_their_groups_fit_each_env():
     from archgym.parallel import resolve_groups
     from archgym.sweep import load_spec
 
+    import importlib.util
+
     here = Path(__file__).resolve().parent.parent / "experiments" / "marl"
-    sys.path.insert(0, str(here))
-    from make_specs import PARTS
+    # loaded by path, not through sys.path: experiments/lottery has modules of the same names
+    spec = importlib.util.spec_from_file_location("marl_make_specs", here / "make_specs.py")
+    make_specs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_specs)
+    PARTS = make_specs.PARTS
 
     spaces: dict = {}
     for part in {p for parts in PARTS.values() for p in parts}:

@@ -136,12 +136,12 @@ def sweep(
     try:
         report = run_sweep(sw, target, workers=workers or None, backend=backend, address=address,
                            batch_size=batch_size or None, progress=progress)
+        rows = summary_rows(sw, target)
+        table(list(SUMMARY_HEADER), rows)
+        csv_path, md_path = write_summary(sw, target, rows)
     except KeyboardInterrupt:  # finished runs are kept, in-flight ones kept partial files
         typer.secho("interrupted — rerun the same command to resume", err=True)
         raise typer.Exit(130) from None
-    rows = summary_rows(sw, target)
-    table(list(SUMMARY_HEADER), rows)
-    csv_path, md_path = write_summary(sw, target, rows)
     typer.echo(f"summary: {csv_path}, {md_path}  (full report: archgym report {target})")
     typer.echo(f"this call: {len(report.done)} runs done, {len(report.failed)} failed, {report.skipped} already "
                f"finished; {report.wall_s:.1f} s ({report.runs_per_s:.2f} runs/s, backend {backend})")
