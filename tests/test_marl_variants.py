@@ -76,15 +76,13 @@ def test_groups_change_the_search_and_stay_deterministic():
 def test_marl_study_specs_load_and_their_groups_fit_each_env():
     """Every spec of experiments/marl expands, and every sub-system grouping names the knobs of the
     env it runs on (SoC's accelerator knobs differ by workload)."""
-    import sys
+    import importlib.util
     from pathlib import Path
 
     import gymnasium as gym
 
     from archgym.parallel import resolve_groups
     from archgym.sweep import load_spec
-
-    import importlib.util
 
     here = Path(__file__).resolve().parent.parent / "experiments" / "marl"
     # loaded by path, not through sys.path: experiments/lottery has modules of the same names

@@ -11,6 +11,7 @@ evaluations, so the Parquet is the source of truth — and :func:`import_csv`, w
 simulator's results such as DRAMSys reference runs against a design space).
 """
 
+from archgym.datasets._checks import COLUMN_KINDS, check_frame
 from archgym.datasets._convert import export_csv, export_minari, import_csv, minari_episodes
 from archgym.datasets._io import (
     best_so_far,
@@ -42,8 +43,6 @@ from archgym.datasets._schema import (
     metric_columns,
 )
 from archgym.datasets._tools import (
-    COLUMN_KINDS,
-    check_frame,
     dedupe,
     load_with_metadata,
     merge,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from archgym._files import atomic_write
-from archgym.datasets._checks import file_problems
+from archgym.datasets._checks import check_frame, file_problems
 from archgym.datasets._schema import (
     DESIGN_PREFIX,
     META_KEY,
@@ -170,7 +170,10 @@ def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *, st
         meta = decode_metadata(table.schema.metadata, f)
         if meta is not None:
             refuse(file_problems(df, meta, f))
-        frames.append(upgrade(df, meta))
+            df = upgrade(df, meta)
+            # the schema checks validate() makes (columns, dtypes, design space), on the upgraded rows
+            refuse(check_frame(df, {**meta, "schema_version": SCHEMA_VERSION}, f))
+        frames.append(df)
     if not frames:
         return empty_frame()
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

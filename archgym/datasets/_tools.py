@@ -4,84 +4,18 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from archgym._files import plain
-from archgym.datasets._checks import content_problems, metadata_problems
+from archgym.datasets._checks import check_frame
 from archgym.datasets._io import load, read_metadata, resolve_paths, to_table, write_parquet_atomic
 from archgym.datasets._schema import (
-    DESIGN_PREFIX,
-    FIXED_DTYPES,
-    METRIC_PREFIX,
-    PARAM_DTYPES,
-    SCHEMA_VERSION,
     design_columns,
 )
 from archgym.errors import DatasetError
-
-#: fixed column → schema dtype (derived from the schema table)
-COLUMN_KINDS = dict(FIXED_DTYPES)
-
-
-def _kind_ok(series: pd.Series, dtype: str) -> bool:
-    from pandas.api import types as t
-
-    return {"string": lambda s: t.is_string_dtype(s) or t.is_object_dtype(s), "int64": t.is_integer_dtype,
-            "float64": lambda s: t.is_float_dtype(s) or t.is_integer_dtype(s), "bool": t.is_bool_dtype}[dtype](series)
-
-
-def check_frame(df: pd.DataFrame, meta: Mapping[str, Any], source: str = "<frame>") -> list[str]:
-    """Schema and content problems of one dataset frame against its metadata, one per problem.
-
-    Each message starts with ``source`` and names the column, so a user can find and fix it.
-    """
-    from archgym.spaces import DesignSpace
-
-    problems: list[str] = []
-    version = meta.get("schema_version")
-    if version != SCHEMA_VERSION:
-        problems.append(f"{source}: schema_version {version!r} is not supported (this archgym reads {SCHEMA_VERSION})")
-    problems += metadata_problems(meta, source) + content_problems(df, meta, source)
-    for col, kind in COLUMN_KINDS.items():
-        if col not in df.columns:
-            problems.append(f"{source}: column {col!r} is missing")
-        elif not _kind_ok(df[col], kind):
-            problems.append(f"{source}: column {col!r} has dtype {df[col].dtype}, expected {kind}")
-    try:
-        space = DesignSpace.from_dict(meta["space"])
-    except Exception as exc:  # a missing or malformed space makes the design columns uncheckable
-        return problems + [f"{source}: metadata has no valid design space ({exc})"]
-    metrics = meta.get("metrics")
-    metric_names = [m["name"] for m in metrics if isinstance(m, dict) and isinstance(m.get("name"), str)] \
-        if isinstance(metrics, list) else []
-    expected = {DESIGN_PREFIX + n for n in space.names} | {METRIC_PREFIX + n for n in metric_names}
-    for col in df.columns:
-        if col not in COLUMN_KINDS and col not in expected:
-            problems.append(f"{source}: unexpected column {col!r} (not in the schema, the design space or the metrics)")
-    for p in space.params:
-        col = DESIGN_PREFIX + p.name
-        if col not in df.columns:
-            problems.append(f"{source}: design column {col!r} is missing")
-        elif not _kind_ok(df[col], PARAM_DTYPES[p.dtype]):
-            problems.append(f"{source}: design column {col!r} has dtype {df[col].dtype}, expected {p.dtype}")
-        else:
-            ok = p.check(df[col].to_numpy())
-            if not ok.all():
-                i = int(np.flatnonzero(~ok)[0])
-                problems.append(f"{source}: design column {col!r} row {i} = {plain(df[col].iloc[i])!r} is outside the "
-                                f"space: expected {p.allowed()}")
-    for name in metric_names:
-        col = METRIC_PREFIX + name
-        if col not in df.columns:
-            problems.append(f"{source}: metric column {col!r} is missing")
-        elif not _kind_ok(df[col], "float64"):
-            problems.append(f"{source}: metric column {col!r} has dtype {df[col].dtype}, expected float64")
-    return problems
 
 
 def validate(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[str]:
