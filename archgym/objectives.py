@@ -280,7 +280,9 @@ class WeightedMean(Objective):
 
     Args:
         weights: metric → positive weight (higher values are better).
-        lower, upper: the range the metrics live on; values outside are clipped to it.
+        lower: bottom of the range the metrics live on; values below are clipped to it.
+        upper: top of that range; values above are clipped to it.
+        infeasible_reward: the reward of an infeasible design.
     """
 
     bounds = (0.0, 1.0)

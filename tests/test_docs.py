@@ -128,11 +128,12 @@ def test_mkdocs_build_strict(tmp_path: Path):
     if missing:
         pytest.skip(f"the docs extra is not installed (missing {missing}); `pip install -e '.[docs]'`")
     site = tmp_path / "site"
-    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(REPO / "mkdocs.yml"),
+    # no -q: under -q MkDocs logs only errors, and --strict then misses the warnings it should refuse
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"),
                         "-d", str(site)], cwd=REPO, env=env(), capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     envs = (site / "envs" / "index.html").read_text()
-    for env_id in ("archgym/DRAM-v0", "archgym/Systolic-v0", "archgym/SoC-v0"):
+    for env_id in ("archgym/DRAM-v0", "archgym/Systolic-v0", "archgym/SoC-v0", "archgym/CoDesign-v0"):
         assert env_id in envs
     assert "RefreshMaxPostponed" in envs and "Version history" in envs  # from the simulator docstrings
     agents = (site / "agents" / "index.html").read_text()
@@ -142,6 +143,8 @@ def test_mkdocs_build_strict(tmp_path: Path):
 
     assert all(html.escape(c.name) in schema for c in COLUMNS)
     assert (site / "studies" / "figures" / "dram_lottery.png").is_file()
+    assert "NASAIC" in (site / "studies" / "codesign" / "index.html").read_text()
+    assert "Wilcoxon" in (site / "studies" / "marl" / "index.html").read_text()
     assert "DesignSpace" in (site / "api" / "spaces" / "index.html").read_text()
 
 

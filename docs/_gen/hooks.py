@@ -36,8 +36,11 @@ INCLUDED = {
     "experiments/systolic/README.md": "studies/systolic-validation.md",
     "experiments/soc/README.md": "studies/soc-validation.md",
     "experiments/proxy/RESULTS.md": "studies/proxy-results.md",
+    "experiments/codesign/README.md": "studies/codesign.md",
+    "experiments/marl/README.md": "studies/marl.md",
 }
-FIGURES = ("experiments/lottery/figures", "experiments/proxy/figures")
+FIGURES = ("experiments/lottery/figures", "experiments/proxy/figures", "experiments/codesign/figures",
+           "experiments/marl/figures")
 
 
 # ---- MkDocs events ----------------------------------------------------------------------------
