@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import archgym  # noqa: F401  (registers the envs)
 from archgym.registry import make_simulator
 
-ENVS = ("Systolic", "DRAM", "SoC")
+ENVS = ("Systolic", "DRAM", "SoC", "CoDesign")
 
 nasty = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),

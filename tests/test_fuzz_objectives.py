@@ -120,7 +120,7 @@ kwarg_values = st.one_of(anything, st.sampled_from(["alexnet", "resnet18", "stre
                                                     "allocation", "mapping", "ansi", "human", "/nonexistent.csv"]))
 kwarg_names = st.sampled_from(["max_steps", "render_mode", "backend", "workload", "trace", "memspec", "memory",
                                "formulation", "trace_clk_mhz", "objective", "worklaod", "max_step", "seed",
-                               "Workload", "n_sa", "tech"])
+                               "Workload", "n_sa", "tech", "fixed"])
 
 
 GOOD = {  # values each env takes, so that a good share of cases build and step an env
@@ -130,6 +130,7 @@ GOOD = {  # values each env takes, so that a good share of cases build and step 
                         "trace_clk_mhz": [400.0, 800, 1600.5], "max_steps": [2, 16]},
     "archgym/SoC-v0": {"workload": ["audio_decoder", "edge_detection"], "formulation": ["allocation", "mapping"],
                        "max_cores": [1, 2, 4], "max_steps": [3]},
+    "archgym/CoDesign-v0": {"workload": ["cifar10+digits", "cifar10x2"], "max_steps": [2, 16]},
 }
 
 
