@@ -15,7 +15,33 @@ from typing import Any
 import numpy as np
 
 from archgym.agent import finite_reward
+from archgym.constraints import Satisfies
+from archgym.errors import InvalidParameterError
 from archgym.objectives import MultiObjective, pareto_mask
+
+#: largest joint action space of one group agent (a categorical over the product of its knobs)
+MAX_GROUP_ACTIONS = 4096
+
+#: the ``groups`` hyperparameter of the multi-agent learners
+GROUPS_CONSTRAINT = [None, Satisfies(lambda g: isinstance(g, list | tuple | dict) and len(g) > 0,
+                                     "a list of knob-name lists or a mapping name -> knob names")]
+
+
+def group_shapes(agent: str, space: Any, groups: Any) -> tuple[dict[str, list[int]], dict[str, tuple[int, ...]]]:
+    """Knob positions and choice counts of each group agent (one per knob when ``groups`` is None).
+
+    Raises:
+        InvalidParameterError: a group whose joint action space exceeds :data:`MAX_GROUP_ACTIONS`.
+    """
+    from archgym.parallel import resolve_groups
+
+    slices = resolve_groups(space.names, groups)
+    shapes = {a: tuple(int(space.nvec[i]) for i in ix) for a, ix in slices.items()}
+    big = {a: math.prod(s) for a, s in shapes.items() if math.prod(s) > MAX_GROUP_ACTIONS}
+    if big:
+        raise InvalidParameterError(f"{agent}: group(s) {big} have more than {MAX_GROUP_ACTIONS} joint actions; "
+                                    "split them into smaller groups")
+    return slices, shapes
 
 
 class Fitness:

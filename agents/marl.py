@@ -31,12 +31,9 @@ from typing import Any
 import numpy as np
 
 from archgym.agent import Agent
-from archgym.agents.common import Fitness
-from archgym.constraints import Interval, Satisfies
-from archgym.errors import InvalidParameterError, StateError
-
-#: largest joint action space of one group agent (a categorical over the product of its knobs)
-MAX_GROUP_ACTIONS = 4096
+from archgym.agents.common import GROUPS_CONSTRAINT, Fitness, group_shapes
+from archgym.constraints import Interval
+from archgym.errors import StateError
 
 
 class _Policy:
@@ -98,8 +95,7 @@ class MARLAgent(Agent):
 
     name = "marl"
     test_config = {"batch_size": 4}
-    parameter_constraints = {"groups": [None, Satisfies(lambda g: isinstance(g, list | tuple | dict) and len(g) > 0,
-                                                    "a list of knob-name lists or a mapping name -> knob names")],
+    parameter_constraints = {"groups": GROUPS_CONSTRAINT,
                              "learning_rate": [Interval(float, 0, None, "neither")], "batch_size": [Interval(int, 2)],
                              "n_epochs": [Interval(int, 1)], "clip_range": [Interval(float, 0, None, "neither")],
                              "ent_coef": [Interval(float, 0)], "baseline_window": [Interval(int, 1)], "use_obs": [bool]}
@@ -119,20 +115,8 @@ class MARLAgent(Agent):
         self.use_obs = use_obs
 
     def setup(self, space, budget, objective=None) -> None:
-        from archgym.parallel import resolve_groups
-
-        super().setup(space, budget, objective)
-        if int(self.batch_size) < 2:
-            raise InvalidParameterError(f"marl: batch_size must be >= 2, got {self.batch_size}")
-        if int(self.n_epochs) < 1:
-            raise InvalidParameterError(f"marl: n_epochs must be >= 1, got {self.n_epochs}")
-        self._slices = resolve_groups(space.names, self.groups)
-        nvec = space.nvec
-        self._shapes = {a: tuple(int(nvec[i]) for i in ix) for a, ix in self._slices.items()}
-        big = {a: math.prod(s) for a, s in self._shapes.items() if math.prod(s) > MAX_GROUP_ACTIONS}
-        if big:
-            raise InvalidParameterError(f"marl: group(s) {big} have more than {MAX_GROUP_ACTIONS} joint actions; "
-                             "split them into smaller groups")
+        super().setup(space, budget, objective)  # checks parameter_constraints
+        self._slices, self._shapes = group_shapes("marl", space, self.groups)
         self._fit = Fitness(objective)
         self._policies: dict[str, _Policy] | None = None  # built on the first observation
         self._obs_stats = (0, None, None)  # count, mean, M2 (Welford)

@@ -35,16 +35,11 @@ from typing import Any
 import numpy as np
 
 from archgym.agent import Agent
-from archgym.agents.common import Fitness
+from archgym.agents.common import GROUPS_CONSTRAINT, Fitness, group_shapes
 from archgym.constraints import Interval, IntList, Satisfies
-from archgym.errors import InvalidParameterError, StateError
+from archgym.errors import StateError
 
-#: largest joint action space of one group agent (a categorical over the product of its knobs)
-MAX_GROUP_ACTIONS = 4096
-
-_GROUPS = [None, Satisfies(lambda g: isinstance(g, list | tuple | dict) and len(g) > 0,
-                           "a list of knob-name lists or a mapping name -> knob names")]
-_COMMON = {"groups": _GROUPS, "learning_rate": [Interval(float, 0, None, "neither")],
+_COMMON = {"groups": GROUPS_CONSTRAINT, "learning_rate": [Interval(float, 0, None, "neither")],
            "batch_size": [Interval(int, 2)], "n_epochs": [Interval(int, 1)],
            "clip_range": [Interval(float, 0, None, "neither")], "ent_coef": [Interval(float, 0)],
            "net_arch": [Satisfies(lambda v: isinstance(v, list | tuple) and all(IntList(1).accepts([h]) for h in v),
@@ -89,18 +84,10 @@ class _TorchMARL(Agent):
         self.net_arch = net_arch
 
     def setup(self, space, budget, objective=None) -> None:
-        from archgym.parallel import resolve_groups
-
         super().setup(space, budget, objective)
-        slices = resolve_groups(space.names, self.groups)
-        nvec = space.nvec
+        slices, self._shapes = group_shapes(self.name, space, self.groups)
         self._agents = list(slices)
-        self._shapes = {a: tuple(int(nvec[i]) for i in ix) for a, ix in slices.items()}
         self._sizes = np.array([math.prod(self._shapes[a]) for a in self._agents], dtype=np.int64)
-        big = {a: int(n) for a, n in zip(self._agents, self._sizes, strict=True) if n > MAX_GROUP_ACTIONS}
-        if big:
-            raise InvalidParameterError(f"{self.name}: group(s) {big} have more than {MAX_GROUP_ACTIONS} joint "
-                                        "actions; split them into smaller groups")
         self._fit = Fitness(objective)
         self._nets: dict[str, Any] | None = None  # built on the first observation
         self._obs_stats = (0, None, None)  # count, mean, M2 (Welford)

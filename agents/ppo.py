@@ -26,6 +26,43 @@ from archgym.constraints import Interval, IntList
 from archgym.errors import InvalidParameterError, StateError
 
 
+def learn_for_budget(model: Any, budget: int, total_timesteps: int) -> bytes:
+    """Train a stable-baselines3 learner until exactly ``budget`` env steps (one evaluation each)
+    and return its policy's parameters (``torch.save`` bytes).
+
+    ``total_timesteps`` must exceed ``budget``: ``learn`` stops when the callback returns False,
+    right after the budget-th step.  SB3's default logger makes an empty ``tempdir/SB3-<date>``
+    folder per ``learn``; the run loop logs every evaluation itself, so the learner's logs go nowhere.
+    """
+    import torch
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.logger import Logger
+
+    class StopAtBudget(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.steps = 0
+
+        def _on_step(self) -> bool:
+            self.steps += 1
+            return self.steps < budget
+
+    model.set_logger(Logger(folder=None, output_formats=[]))
+    model.learn(total_timesteps=total_timesteps, callback=StopAtBudget())
+    buf = io.BytesIO()
+    torch.save(model.policy.state_dict(), buf)
+    return buf.getvalue()
+
+
+def load_policy_state(agent: str, state: bytes | None) -> dict[str, Any]:
+    """The torch parameters :func:`learn_for_budget` returned (tensors only: ``weights_only``)."""
+    import torch
+
+    if state is None:
+        raise StateError(f"{agent}: no trained policy yet; run optimize() first")
+    return torch.load(io.BytesIO(state), weights_only=True)
+
+
 class FiniteReward(gym.Wrapper):
     """What the learner sees: finite, optionally standardised rewards (running mean and std)."""
 
@@ -105,38 +142,18 @@ class PPOAgent(Agent):
         """Train PPO on ``env`` for exactly ``budget`` env steps (one evaluation each)."""
         import torch
         from stable_baselines3 import PPO
-        from stable_baselines3.common.callbacks import BaseCallback
-        from stable_baselines3.common.logger import Logger
 
         torch.set_num_threads(1)
         budget = int(budget)
         n_steps = max(2, min(int(self.n_steps), budget))
         learner_env = FiniteReward(env, self._fit, bool(self.standardize_reward))
-        counter = {"steps": 0}
-
-        class StopAtBudget(BaseCallback):
-            def _on_step(self) -> bool:
-                counter["steps"] += 1
-                return counter["steps"] < budget
-
         model = PPO("MlpPolicy", learner_env, learning_rate=float(self.learning_rate), n_steps=n_steps,
                     batch_size=max(2, min(int(self.batch_size), n_steps)), n_epochs=int(self.n_epochs),
                     gamma=float(self.gamma), gae_lambda=float(self.gae_lambda), ent_coef=float(self.ent_coef),
                     clip_range=float(self.clip_range), policy_kwargs={"net_arch": [int(h) for h in self.net_arch]},
                     seed=self.seed, device="cpu", verbose=0)
-        # SB3's default logger makes an empty tempdir/SB3-<date> folder per learn(); the run loop
-        # logs every evaluation itself, so the learner's logger writes nowhere
-        model.set_logger(Logger(folder=None, output_formats=[]))
-        # learn() stops when the callback returns False, i.e. right after the budget-th step
-        model.learn(total_timesteps=budget + n_steps, callback=StopAtBudget())
-        buf = io.BytesIO()
-        torch.save(model.policy.state_dict(), buf)
-        self._policy_state = buf.getvalue()
+        self._policy_state = learn_for_budget(model, budget, budget + n_steps)
 
     def policy_state_dict(self) -> dict[str, Any]:
         """The trained policy's torch parameters (after :meth:`optimize`)."""
-        import torch
-
-        if self._policy_state is None:
-            raise StateError("ppo: no trained policy yet; run optimize() first")
-        return torch.load(io.BytesIO(self._policy_state), weights_only=True)
+        return load_policy_state("ppo", self._policy_state)

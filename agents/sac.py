@@ -16,7 +16,6 @@ PPO uses) so one set of hyperparameters works across objectives.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import gymnasium as gym
@@ -24,9 +23,8 @@ import numpy as np
 
 from archgym.agent import Agent
 from archgym.agents.common import Fitness
-from archgym.agents.ppo import FiniteReward
+from archgym.agents.ppo import FiniteReward, learn_for_budget, load_policy_state
 from archgym.constraints import Interval, IntList, Options
-from archgym.errors import StateError
 from archgym.relaxation import BoxBinning
 
 
@@ -102,18 +100,10 @@ class SACAgent(Agent):
         """Train SAC on ``env`` for exactly ``budget`` env steps (one evaluation each)."""
         import torch
         from stable_baselines3 import SAC
-        from stable_baselines3.common.callbacks import BaseCallback
 
         torch.set_num_threads(1)
         budget = int(budget)
         learner_env = BoxActions(FiniteReward(env, self._fit, bool(self.standardize_reward)), self._binning)
-        counter = {"steps": 0}
-
-        class StopAtBudget(BaseCallback):
-            def _on_step(self) -> bool:
-                counter["steps"] += 1
-                return counter["steps"] < budget
-
         ent = self.ent_coef if isinstance(self.ent_coef, str) else float(self.ent_coef)
         model = SAC("MlpPolicy", learner_env, learning_rate=float(self.learning_rate),
                     buffer_size=max(int(self.buffer_size), 1), learning_starts=int(self.learning_starts),
@@ -121,16 +111,8 @@ class SACAgent(Agent):
                     train_freq=int(self.train_freq), gradient_steps=int(self.gradient_steps), ent_coef=ent,
                     policy_kwargs={"net_arch": [int(h) for h in self.net_arch]}, seed=self.seed,
                     device="cpu", verbose=0)
-        # learn() stops when the callback returns False, i.e. right after the budget-th step
-        model.learn(total_timesteps=budget + 1, callback=StopAtBudget())
-        buf = io.BytesIO()
-        torch.save(model.policy.state_dict(), buf)
-        self._policy_state = buf.getvalue()
+        self._policy_state = learn_for_budget(model, budget, budget + 1)
 
     def policy_state_dict(self) -> dict[str, Any]:
         """The trained actor's and critics' torch parameters (after :meth:`optimize`)."""
-        import torch
-
-        if self._policy_state is None:
-            raise StateError("sac: no trained policy yet; run optimize() first")
-        return torch.load(io.BytesIO(self._policy_state), weights_only=True)
+        return load_policy_state("sac", self._policy_state)

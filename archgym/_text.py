@@ -100,6 +100,18 @@ def load_json(text: str, where: str) -> Any:
         raise WorkloadError(f"{where}: JSON nested too deeply") from None
 
 
+def json_object(raw: bytes | str, where: str, error: type[Exception]) -> dict[str, Any]:
+    """The JSON object in a metadata entry of an untrusted file (Parquet metadata, a proxy's
+    ``meta.json``); anything else raises ``error`` with ``where`` ("FILE: its metadata") first."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise error(f"{where} is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise error(f"{where} is a JSON {type(value).__name__}, not an object")
+    return value
+
+
 # ---- YAML ------------------------------------------------------------------------------------------
 
 class YamlError(ValueError):

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from archgym._files import atomic_write
+from archgym._text import json_object
 from archgym.datasets._checks import check_frame, file_problems
 from archgym.datasets._schema import (
     DESIGN_PREFIX,
@@ -93,13 +94,7 @@ def decode_metadata(schema_meta: Mapping[bytes, bytes] | None, path: Any) -> dic
     raw = (schema_meta or {}).get(META_KEY)
     if raw is None:
         return None
-    try:
-        meta = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: its archgym metadata is not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise DatasetError(f"{path}: its archgym metadata is a JSON {type(meta).__name__}, not an object")
-    return meta
+    return json_object(raw, f"{path}: its archgym metadata", DatasetError)
 
 
 def upgrade(df: pd.DataFrame, meta: Mapping[str, Any] | None) -> pd.DataFrame:

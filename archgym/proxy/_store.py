@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from archgym._text import json_object
 from archgym.errors import ProxyError
 
 FORMAT_VERSION = 2
@@ -155,13 +156,7 @@ def read_zip(path: Any) -> tuple[dict[str, Any], bytes]:
 
 
 def parse_meta(path: Any, raw: bytes) -> dict[str, Any]:
-    try:
-        meta = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProxyError(f"{path}: its {META_ENTRY} is not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise ProxyError(f"{path}: its {META_ENTRY} is a JSON {type(meta).__name__}, not an object")
-    return meta
+    return json_object(raw, f"{path}: its {META_ENTRY}", ProxyError)
 
 
 #: key of the metadata → (type, description) a loadable proxy needs
