@@ -32,11 +32,11 @@ from archgym.proxy._fit import (
     split_designs,
     time_prediction,
 )
-from archgym.proxy._models import ESTIMATORS, make_estimator, scores
+from archgym.proxy._models import ESTIMATORS, fast_predict, make_estimator, scores
 from archgym.proxy._simulator import FORMAT_VERSION, JOINT, ProxyError, ProxySimulator, check_compatible
 from archgym.simulator import Simulator
 
-__all__ = ["ESTIMATORS", "FORMAT_VERSION", "make_estimator", "scores", "JOINT", "ProxyError", "ProxyReport", "ProxySimulator", "check_compatible",
+__all__ = ["ESTIMATORS", "FORMAT_VERSION", "fast_predict", "make_estimator", "scores", "JOINT", "ProxyError", "ProxyReport", "ProxySimulator", "check_compatible",
            "evaluate_proxy", "fit_proxy", "load_proxy", "predict_frame", "select_estimator", "split_designs",
            "time_prediction"]
 
